@@ -114,7 +114,8 @@ public final class Client implements AutoCloseable {
   public byte[] callRaw(String service, String method, byte[] request, CallOptions options) {
     options = options == null ? CallOptions.DEFAULT : options;
     long deadline = deadlineOf(options.timeout());
-    ClientStream call = open(service, method, request, options, (byte) 0, deadline, false);
+    ClientStream call = open(service, method, request, options, (byte) 0, deadline,
+        MethodType.UNARY);
     WireResponse response = call.awaitResponse(deadline);
     if (!response.isOk()) {
       throw statusException(response);
@@ -128,7 +129,7 @@ public final class Client implements AutoCloseable {
     long deadline = deadlineOf(options.timeout());
     ClientStream stream = open(method.service(), method.method(),
         method.requestMarshaller().encode(request), options, Frame.FLAG_REMOTE_CLOSED, deadline,
-        true);
+        MethodType.SERVER_STREAMING);
     return () -> receiveDecoded(method, stream);
   }
 
@@ -137,7 +138,7 @@ public final class Client implements AutoCloseable {
     options = options == null ? CallOptions.DEFAULT : options;
     long deadline = deadlineOf(options.timeout());
     ClientStream stream = open(method.service(), method.method(), null, options,
-        (byte) (Frame.FLAG_REMOTE_OPEN | Frame.FLAG_NO_DATA), deadline, true);
+        (byte) (Frame.FLAG_REMOTE_OPEN | Frame.FLAG_NO_DATA), deadline, MethodType.CLIENT_STREAMING);
     return new ClientStreamCall<>() {
       @Override
       public void send(Req message) {
@@ -166,7 +167,7 @@ public final class Client implements AutoCloseable {
     options = options == null ? CallOptions.DEFAULT : options;
     long deadline = deadlineOf(options.timeout());
     ClientStream stream = open(method.service(), method.method(), null, options,
-        (byte) (Frame.FLAG_REMOTE_OPEN | Frame.FLAG_NO_DATA), deadline, true);
+        (byte) (Frame.FLAG_REMOTE_OPEN | Frame.FLAG_NO_DATA), deadline, MethodType.BIDI_STREAMING);
     return new BidiStreamCall<>() {
       @Override
       public void send(Req message) {
@@ -215,7 +216,7 @@ public final class Client implements AutoCloseable {
 
   /** Allocates the stream id and queues the request under one lock, so ids hit the wire in order. */
   private ClientStream open(String service, String method, byte[] payload, CallOptions options,
-      byte flags, long deadline, boolean streaming) {
+      byte flags, long deadline, MethodType type) {
     long timeoutNanos = deadline == 0 ? 0 : Math.max(1, deadline - System.nanoTime());
     byte[] body = new WireRequest(service, method, payload, timeoutNanos, options.metadata())
         .encode();
@@ -224,7 +225,7 @@ public final class Client implements AutoCloseable {
           + " of " + body.length + " bytes exceeds the limit of " + writer.maxPayload()
           + " bytes");
     }
-    ClientStream stream = new ClientStream(this, service + "/" + method, streaming, deadline);
+    ClientStream stream = new ClientStream(this, service + "/" + method, type, deadline);
     synchronized (idLock) {
       if (closed.get()) {
         throw TtrpcException.unavailable(closeReason);

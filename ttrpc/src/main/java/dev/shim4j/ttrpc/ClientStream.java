@@ -16,16 +16,18 @@ final class ClientStream {
   private final Client client;
   private final String name;
   private final boolean streaming;
+  private final boolean serverStreams;
   private final long deadline; // System.nanoTime based; 0 = none
   private final CompletableFuture<WireResponse> response;
   private final InboundMessages messages;
   private volatile boolean sendClosed;
   volatile int id;
 
-  ClientStream(Client client, String name, boolean streaming, long deadline) {
+  ClientStream(Client client, String name, MethodType type, long deadline) {
     this.client = client;
     this.name = name;
-    this.streaming = streaming;
+    this.streaming = type != MethodType.UNARY;
+    this.serverStreams = type.serverStreams();
     this.deadline = deadline;
     this.response = streaming ? null : new CompletableFuture<>();
     this.messages = streaming ? new InboundMessages() : null;
@@ -47,7 +49,9 @@ final class ClientStream {
     } else if (!r.isOk()) {
       messages.fail(Client.statusException(r));
     } else {
-      if (r.payload().length > 0) {
+      // A client-streaming call's one answer comes in the response frame, even when the message
+      // encodes to nothing; a server stream only ends with one.
+      if (!serverStreams || r.payload().length > 0) {
         messages.message(r.payload());
       }
       messages.end();
@@ -58,12 +62,15 @@ final class ClientStream {
     if (!streaming) {
       return; // data on a unary call is a peer bug; its response frame still decides
     }
-    if (!frame.hasFlag(Frame.FLAG_NO_DATA)) {
-      messages.message(frame.payload());
-    }
     if (frame.hasFlag(Frame.FLAG_REMOTE_CLOSED)) {
       client.forget(this);
+      if (!frame.hasFlag(Frame.FLAG_NO_DATA)) {
+        messages.message(frame.payload());
+      }
       messages.end();
+    } else {
+      // Go servers mark an empty message no-data; it is still a message.
+      messages.message(frame.payload());
     }
   }
 
