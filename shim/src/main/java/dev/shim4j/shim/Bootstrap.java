@@ -45,8 +45,14 @@ final class Bootstrap {
     this.stderr = stderr;
   }
 
+  /**
+   * The real process streams, with stderr kept for the bootstrap's own one-line errors and
+   * everything else that would write there diverted (see {@link StderrDiversion}); logs go to the
+   * bundle's log.
+   */
   static Bootstrap standard(String runtimeId, Shim.Factory factory) {
-    return new Bootstrap(runtimeId, factory, System.getenv(), System.in, System.out, System.err);
+    PrintStream realErr = StderrDiversion.divert();
+    return new Bootstrap(runtimeId, factory, System.getenv(), System.in, System.out, realErr);
   }
 
   int run(List<String> args) {

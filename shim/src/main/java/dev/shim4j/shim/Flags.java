@@ -112,7 +112,7 @@ public record Flags(
     if (rest.size() > 1) {
       throw new UsageException("unexpected arguments after " + action + ": " + rest.subList(1, rest.size()));
     }
-    if (!action.equals(ACTION_START) && !action.equals(ACTION_DELETE)) {
+    if (!action.equals(ACTION_SERVE) && !action.equals(ACTION_START) && !action.equals(ACTION_DELETE)) {
       throw new UsageException("unknown action " + action + " (expected start or delete, or none to serve)");
     }
     Flags flags = new Flags(

@@ -112,16 +112,17 @@ public final class Inotify implements AutoCloseable {
       return List.of();
     }
     try (Arena arena = Arena.ofConfined()) {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (true) {
-        long left = Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
-        short revents = Fds.poll(handle.fd(), Fds.POLLIN, (int) Math.min(left, FdInputStream.SLICE_MILLIS));
-        if ((revents & Fds.POLLIN) != 0) {
-          break;
-        }
-        if (handle.isClosed() || System.nanoTime() - deadline >= 0) {
-          return List.of();
-        }
+      int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(0, timeout.toMillis()));
+      short revents;
+      try {
+        revents = handle.await(Fds.POLLIN, millis);
+      } catch (SysException e) {
+        throw e;
+      } catch (java.io.IOException closed) {
+        return List.of();
+      }
+      if ((revents & Fds.POLLIN) == 0) {
+        return List.of();
       }
       MemorySegment buf = arena.allocate(BUFFER, 8);
       int n = Fds.read(handle.fd(), buf, BUFFER);

@@ -44,6 +44,23 @@ class InotifyTest {
   }
 
   @Test
+  void closeEndsAWaitingRead() throws Exception {
+    Inotify inotify = Inotify.open();
+    inotify.addWatch(tmp, Inotify.IN_CREATE);
+    var reader = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return inotify.read(Duration.ofMinutes(5));
+      } catch (SysException e) {
+        throw new RuntimeException(e);
+      }
+    });
+    Thread.sleep(200);
+    assertThat(reader).isNotDone();
+    inotify.close();
+    assertThat(reader.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEmpty();
+  }
+
+  @Test
   void watchingAMissingFileIsEnoent() throws Exception {
     try (Inotify inotify = Inotify.open()) {
       assertThatThrownBy(() -> inotify.addWatch(tmp.resolve("missing"), Inotify.IN_MODIFY))
