@@ -1,6 +1,7 @@
 package dev.shim4j.runcshim;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.shim4j.testkit.CtrResult;
 import dev.shim4j.testkit.PrivateContainerd;
@@ -20,6 +21,27 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import dev.shim4j.api.Anys;
+import dev.shim4j.api.cgroups.v1.Metrics;
+import dev.shim4j.api.task.v2.CheckpointTaskRequest;
+import dev.shim4j.api.task.v2.ConnectRequest;
+import dev.shim4j.api.task.v2.ConnectResponse;
+import dev.shim4j.api.task.v2.DeleteRequest;
+import dev.shim4j.api.task.v2.ExecProcessRequest;
+import dev.shim4j.api.task.v2.KillRequest;
+import dev.shim4j.api.task.v2.ResizePtyRequest;
+import dev.shim4j.api.task.v2.ShutdownRequest;
+import dev.shim4j.api.task.v2.StateRequest;
+import dev.shim4j.api.task.v2.StateResponse;
+import dev.shim4j.api.task.v2.StatsRequest;
+import dev.shim4j.api.task.v2.StatsResponse;
+import dev.shim4j.api.task.v2.TaskTtrpc;
+import dev.shim4j.api.task.v2.UpdateTaskRequest;
+import dev.shim4j.api.types.task.Status;
+import dev.shim4j.ttrpc.Code;
+import dev.shim4j.ttrpc.TtrpcException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -401,13 +423,59 @@ class RuncShimE2eTest {
 
   @Test
   @Order(24)
-  void updateChangesResources() {
-    String id = E2eSupport.id("update");
+  void taskRpcsDirectlyOnTheShimSocket() throws Exception {
+    String id = E2eSupport.id("rpc");
     runDetached(id);
-    try {
-      // ctr 1.6 has no `task update`; the pids limit via Update is covered by the Update RPC test.
-      CtrResult m = cd.ctr("task", "metrics", id);
-      assertThat(m.exitCode()).as(why(m)).isZero();
+    String address = Files.readString(E2eSupport.bundle(cd, id).resolve("address")).strip();
+    try (dev.shim4j.ttrpc.Client conn = dev.shim4j.ttrpc.Client.connect(address)) {
+      TaskTtrpc.Client task = new TaskTtrpc.Client(conn);
+      ConnectResponse c = task.connect(ConnectRequest.newBuilder().setId(id).build());
+      assertThat(c.getShimPid()).isEqualTo((int) ShimProcesses.serving(id).get(0).pid());
+      assertThat(c.getTaskPid()).isPositive();
+
+      StateResponse st = task.state(StateRequest.newBuilder().setId(id).build());
+      assertThat(st.getStatus()).isEqualTo(Status.RUNNING);
+      assertThat(st.getPid()).isEqualTo(c.getTaskPid());
+      assertThat(st.getBundle()).isEqualTo(E2eSupport.bundle(cd, id).toString());
+
+      // Update: JSON LinuxResources in the Any, then Stats shows the new pids limit.
+      task.update(UpdateTaskRequest.newBuilder().setId(id)
+          .setResources(Any.newBuilder()
+              .setTypeUrl("types.containerd.io/opencontainers/runtime-spec/1/LinuxResources")
+              .setValue(ByteString.copyFromUtf8("{\"pids\":{\"limit\":77}}")))
+          .build());
+      StatsResponse stats = task.stats(StatsRequest.newBuilder().setId(id).build());
+      Metrics m = Anys.unpack(stats.getStats(), Metrics.class);
+      assertThat(m.getPids().getLimit()).isEqualTo(77);
+      assertThat(m.getPids().getCurrent()).isPositive();
+
+      // Errors cross the wire as codes containerd understands.
+      assertThatThrownBy(() -> task.kill(KillRequest.newBuilder().setId(id).setExecId("nope").setSignal(9).build()))
+          .isInstanceOfSatisfying(TtrpcException.class, e -> assertThat(e.code()).isEqualTo(Code.NOT_FOUND));
+      assertThatThrownBy(() -> task.state(StateRequest.newBuilder().setId("no-such-container").build()))
+          .isInstanceOfSatisfying(TtrpcException.class, e -> assertThat(e.code()).isEqualTo(Code.NOT_FOUND));
+      assertThatThrownBy(() -> task.delete(DeleteRequest.newBuilder().setId(id).build()))
+          .isInstanceOfSatisfying(TtrpcException.class, e -> assertThat(e.code()).isEqualTo(Code.FAILED_PRECONDITION));
+      assertThatThrownBy(() -> task.resizePty(ResizePtyRequest.newBuilder().setId(id).setWidth(80).setHeight(24).build()))
+          .isInstanceOfSatisfying(TtrpcException.class, e -> assertThat(e.code()).isEqualTo(Code.FAILED_PRECONDITION));
+      assertThatThrownBy(() -> task.exec(ExecProcessRequest.newBuilder().setId(id).setExecId("bad")
+              .setSpec(Any.newBuilder().setTypeUrl(Anys.OCI_PROCESS).setValue(ByteString.copyFromUtf8("not json"))).build()))
+          .isInstanceOfSatisfying(TtrpcException.class, e -> assertThat(e.code()).isEqualTo(Code.INVALID_ARGUMENT));
+
+      // Shutdown with a container left keeps the shim serving.
+      task.shutdown(ShutdownRequest.newBuilder().setId(id).build());
+      Thread.sleep(300);
+      assertThat(task.connect(ConnectRequest.newBuilder().setId(id).build()).getShimPid()).isEqualTo(c.getShimPid());
+
+      // Checkpoint goes through runc and criu; where criu cannot run, the error says why.
+      Path images = cd.dir().resolve("ck-" + id);
+      try {
+        task.checkpoint(CheckpointTaskRequest.newBuilder().setId(id).setPath(images.toString()).build());
+        assertThat(images).isNotEmptyDirectory();
+      } catch (TtrpcException e) {
+        assertThat(e.code()).isEqualTo(Code.FAILED_PRECONDITION);
+        assertThat(e.getMessage()).contains("criu").contains("dump.log");
+      }
     } finally {
       killAndRemove(id);
     }
@@ -467,6 +535,63 @@ class RuncShimE2eTest {
     Path rootfs = E2eSupport.bundle(cd, id).resolve("rootfs");
     assertThat(E2eSupport.eventually(Duration.ofSeconds(10), () -> !Files.exists(rootfs) && !Mounts.anyUnder(rootfs))).isTrue();
     assertThat(Path.of("/run/containerd/runc", cd.namespace(), id)).doesNotExist();
+  }
+
+  // ------------------------------------------------------------------ grouping
+
+  private static String addressOf(String id) throws Exception {
+    return Files.readString(E2eSupport.bundle(cd, id).resolve("address")).strip();
+  }
+
+  @Test
+  @Order(40)
+  void podGroupSharesOneShimThatOutlivesItsFirstContainer() throws Exception {
+    String a = E2eSupport.id("poda");
+    String b = E2eSupport.id("podb");
+    String group = E2eSupport.id("group");
+    for (String id : List.of(a, b)) {
+      CtrResult r = run("-d", "--annotation", "io.containerd.runc.v2.group=" + group, image, id, "sleep", "3600");
+      assertThat(r.exitCode()).as(why(r)).isZero();
+    }
+    try {
+      assertThat(addressOf(b)).isEqualTo(addressOf(a));
+      assertThat(ShimProcesses.serving(b)).as("b has no daemon of its own").isEmpty();
+      killAndRemove(a);
+      // The shim was asked to shut down after a's delete, but b still lives there.
+      CtrResult exec = cd.ctr("task", "exec", "--exec-id", "x", b, "echo", "b-alive");
+      assertThat(exec.exitCode()).as(why(exec)).isZero();
+      assertThat(exec.stdout()).isEqualTo("b-alive\n");
+    } finally {
+      killAndRemove(a);
+      killAndRemove(b);
+    }
+  }
+
+  @Test
+  @Order(41)
+  void nodeWideModeServesEveryContainerFromOneDaemon() throws Exception {
+    List<String> ids = List.of(E2eSupport.id("node"), E2eSupport.id("node"), E2eSupport.id("node"));
+    for (String id : ids) {
+      CtrResult r = run("-d", "--annotation", "dev.shim4j.group=node", image, id, "sleep", "3600");
+      assertThat(r.exitCode()).as(why(r)).isZero();
+    }
+    try {
+      assertThat(ids.stream().map(id -> {
+        try {
+          return addressOf(id);
+        } catch (Exception e) {
+          return e.toString();
+        }
+      }).distinct().count()).isEqualTo(1);
+      assertThat(ShimProcesses.all(cd.namespace())).hasSize(1);
+      CtrResult r = run("--rm", "--annotation", "dev.shim4j.group=node", image, E2eSupport.id("node"), "echo", "node-run");
+      assertThat(r.exitCode()).as(why(r)).isZero();
+      assertThat(r.stdout()).isEqualTo("node-run\n");
+    } finally {
+      for (String id : ids) {
+        killAndRemove(id);
+      }
+    }
   }
 
   @Test
