@@ -69,10 +69,19 @@ record ServiceModel(
         String text = location.hasLeadingComments()
             ? location.getLeadingComments()
             : location.getTrailingComments();
-        return text.strip();
+        return unindent(text);
       }
     }
     return "";
+  }
+
+  /** protoc keeps the space after "//" on every line; drop it, and blank lines at the ends. */
+  private static String unindent(String text) {
+    StringBuilder out = new StringBuilder();
+    for (String line : text.split("\n", -1)) {
+      out.append(line.startsWith(" ") ? line.substring(1) : line).append('\n');
+    }
+    return out.toString().strip();
   }
 
   private static boolean samePath(List<Integer> actual, int[] expected) {
