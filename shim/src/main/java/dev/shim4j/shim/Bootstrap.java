@@ -166,7 +166,8 @@ final class Bootstrap {
       return new byte[0];
     }
     CompletableFuture<byte[]> read = new CompletableFuture<>();
-    Thread.ofVirtual().name("start-stdin").start(() -> {
+    // A platform thread: starting the virtual-thread scheduler would cost start-up time.
+    Thread.ofPlatform().daemon().name("start-stdin").start(() -> {
       try {
         read.complete(stdin.readAllBytes());
       } catch (IOException e) {

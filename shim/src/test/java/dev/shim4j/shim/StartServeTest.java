@@ -34,19 +34,26 @@ class StartServeTest {
   @TempDir Path bundle;
   private final List<Long> daemons = new ArrayList<>();
   private final List<Path> sockets = new ArrayList<>();
+  private final List<String> ids = new ArrayList<>();
 
   @AfterEach
   void killLeftovers() throws Exception {
     for (long pid : daemons) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
+    // Daemons a failed test never reached: found by the unique id on their command line.
+    ProcessHandle.allProcesses()
+        .filter(h -> h.info().arguments().map(args -> List.of(args).stream().anyMatch(ids::contains)).orElse(false))
+        .forEach(ProcessHandle::destroyForcibly);
     for (Path socket : sockets) {
       Files.deleteIfExists(socket);
     }
   }
 
-  private static String uniqueId() {
-    return "shim4j-test-" + UUID.randomUUID();
+  private String uniqueId() {
+    String id = "shim4j-test-" + UUID.randomUUID();
+    ids.add(id);
+    return id;
   }
 
   private ConnectResponse connect(String address, String service) {
