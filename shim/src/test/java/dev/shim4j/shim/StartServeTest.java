@@ -209,4 +209,35 @@ class StartServeTest {
     assertThat(r.stdout()).isEmpty();
     assertThat(r.stderr().lines()).singleElement().asString().contains("-wat");
   }
+
+  @Test
+  void serveWithoutAListenerFailsClearly() throws Exception {
+    ShimProcess.Result r = ShimProcess.run(bundle, Map.of(), new byte[0], "-namespace", "ns", "-id", uniqueId());
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.stdout()).isEmpty();
+  }
+
+  @Test
+  void serveOnASocketPathAndStopOnSigint() throws Exception {
+    String id = uniqueId();
+    Path socket = bundle.resolve("manual.sock");
+    Files.writeString(bundle.resolve("log"), "");
+    List<String> cmd = ShimProcess.javaCommand(TestShim.class.getName());
+    cmd.addAll(List.of("-namespace", "ns", "-id", id, "-socket", "unix://" + socket, "-debug"));
+    Process daemon = new ProcessBuilder(cmd).directory(bundle.toFile())
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    daemons.add(daemon.pid());
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!ShimAddress.isServed(socket) && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(connect("unix://" + socket, TaskTtrpc.SERVICE_NAME).getShimPid()).isEqualTo(daemon.pid());
+
+    new ProcessBuilder("kill", "-INT", Long.toString(daemon.pid())).start().waitFor();
+    assertThat(daemon.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)).as("SIGINT ends the daemon").isTrue();
+    assertThat(daemon.exitValue()).isZero();
+    assertThat(Files.exists(socket)).isFalse();
+    String log = Files.readString(bundle.resolve("log"));
+    assertThat(log).contains("level=info msg=\"server started\"").contains("msg=\"Shutting down shim instance\"");
+  }
 }
