@@ -7,7 +7,7 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * An OutputStream over a raw descriptor it owns (closing the stream closes the descriptor).
- * Writes wait for room in poll(2) slices so a concurrent {@link #close()} ends them; a write to a
+ * Writes wait for room in poll(2) so that a concurrent {@link #close()} ends them at once; a write to a
  * pipe nobody reads fails with EPIPE (the JVM does not die of SIGPIPE). Same threading note as
  * {@link FdInputStream}.
  */
@@ -46,15 +46,8 @@ public final class FdOutputStream extends OutputStream {
         MemorySegment.copy(b, off + done, buf, Native.BYTE, 0, chunk);
         int sent = 0;
         while (sent < chunk) {
-          if (handle.isClosed()) {
-            throw new IOException("Stream closed");
-          }
-          short revents = Fds.poll(handle.fd(), Fds.POLLOUT, FdInputStream.SLICE_MILLIS);
-          if (revents == 0) {
+          if (handle.await(Fds.POLLOUT, -1) == 0) {
             continue;
-          }
-          if ((revents & Fds.POLLNVAL) != 0) {
-            throw new SysException("poll", String.valueOf(handle.fd()), Errno.EBADF);
           }
           try {
             sent += Fds.write(handle.fd(), buf.asSlice(sent), chunk - sent);

@@ -358,20 +358,29 @@ public final class Fds {
    */
   public static short poll(int fd, short events, int timeoutMillis) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment err = Native.errnoBuffer(arena);
       MemorySegment pfd = arena.allocate(8, 4);
       pfd.set(INT, 0, fd);
       pfd.set(SHORT, 4, events);
-      pfd.set(SHORT, 6, (short) 0);
-      int r = (int) POLL.invokeExact(err, pfd, 1L, timeoutMillis);
+      return poll(pfd, 1, timeoutMillis) == 0 ? 0 : pfd.get(SHORT, 6);
+    }
+  }
+
+  /** poll(2) over {@code count} struct pollfd in {@code pfds}; 0 on timeout or EINTR. */
+  static int poll(MemorySegment pfds, int count, int timeoutMillis) throws SysException {
+    for (int i = 0; i < count; i++) {
+      pfds.set(SHORT, 8L * i + 6, (short) 0);
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment err = Native.errnoBuffer(arena);
+      int r = (int) POLL.invokeExact(err, pfds, (long) count, timeoutMillis);
       if (r < 0) {
         int errno = Native.errno(err);
         if (errno == Errno.EINTR) {
           return 0;
         }
-        throw new SysException("poll", String.valueOf(fd), errno);
+        throw new SysException("poll", errno);
       }
-      return r == 0 ? 0 : pfd.get(SHORT, 6);
+      return r;
     } catch (SysException e) {
       throw e;
     } catch (Throwable t) {

@@ -60,6 +60,34 @@ class FdsTest {
   }
 
   @Test
+  void closeWakesABlockedWriterAndLeaksNoDescriptor() throws Exception {
+    long before = openDescriptors();
+    Fds.Pipe pipe = Fds.pipe();
+    FdOutputStream out = new FdOutputStream(pipe.writeFd());
+    var writer = CompletableFuture.supplyAsync(() -> {
+      try {
+        out.write(new byte[1 << 20]); // far more than the pipe holds: blocks
+        return "written";
+      } catch (IOException e) {
+        return e.getMessage();
+      }
+    });
+    Thread.sleep(200);
+    assertThat(writer).isNotDone();
+    out.close();
+    assertThat(writer.get(5, TimeUnit.SECONDS)).isEqualTo("Stream closed");
+    Fds.close(pipe.readFd());
+    assertThat(Fds.isOpen(pipe.writeFd())).isFalse();
+    assertThat(openDescriptors()).isEqualTo(before);
+  }
+
+  private static long openDescriptors() throws IOException {
+    try (var list = Files.list(Path.of("/proc/self/fd"))) {
+      return list.count();
+    }
+  }
+
+  @Test
   void writeToAClosedPipeIsEpipe() throws Exception {
     Fds.Pipe pipe = Fds.pipe();
     Fds.close(pipe.readFd());
