@@ -50,9 +50,11 @@ public final class Client implements AutoCloseable {
 
   private Client(SocketChannel channel, int maxMessageSize) {
     this.channel = channel;
-    this.writer = new FrameWriter(channel, maxMessageSize, this::writeFailed,
-        Thread.ofVirtual().name("ttrpc-client-writer").factory());
-    Thread.ofVirtual().name("ttrpc-client-reader").start(this::readLoop);
+    // Callers are threads we do not own and may be interrupted, which would close the channel
+    // under a write: a writer thread of our own does the writing.
+    this.writer = FrameWriter.threaded(channel, maxMessageSize, this::writeFailed,
+        Thread.ofPlatform().daemon().name("ttrpc-client-writer").factory());
+    Thread.ofPlatform().daemon().name("ttrpc-client-reader").start(this::readLoop);
   }
 
   /** Connects to {@code unix:///path}, {@code unix://path} or a plain path. */
@@ -326,7 +328,11 @@ public final class Client implements AutoCloseable {
       }
       closeReason = reason;
     }
-    writer.stop();
+    try {
+      writer.stop(0);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     try {
       channel.close();
     } catch (IOException e) {

@@ -12,8 +12,6 @@ import java.nio.channels.SocketChannel;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -39,12 +37,15 @@ final class ServerConnection {
     this.server = server;
     this.channel = channel;
     this.peer = peer;
-    this.writer = new FrameWriter(channel, server.maxMessageSize(), this::writeFailed,
-        Thread.ofVirtual().name("ttrpc-server-writer").factory());
+    // Handler threads write their own answers (no thread hop per response); see ServerCall for
+    // how their interrupts are kept away from the channel.
+    this.writer = FrameWriter.combining(channel, server.maxMessageSize(), this::writeFailed);
   }
 
   void start() {
-    Thread.ofVirtual().name("ttrpc-server-reader").start(this::readLoop);
+    // A platform thread: a blocking read is one system call, where a virtual thread would go
+    // through the poller for every wait. One per connection; shims have few connections.
+    Thread.ofPlatform().daemon().name("ttrpc-server-reader").start(this::readLoop);
   }
 
   private void readLoop() {
@@ -130,11 +131,11 @@ final class ServerConnection {
         messages.end();
       }
     }
-    ScheduledFuture<?> timer = call.hasDeadline()
-        ? server.timers().schedule(() -> expire(call), call.nanosLeft(), TimeUnit.NANOSECONDS)
+    DeadlineTimer.Entry timer = call.hasDeadline()
+        ? server.timers().schedule(call.deadlineNanos(), () -> expire(call))
         : null;
     InboundMessages in = messages;
-    Thread.ofVirtual().name("ttrpc-call-", id).start(() -> run(call, method, request, in, timer));
+    Thread.ofVirtual().start(() -> run(call, method, request, in, timer));
   }
 
   private void onData(Frame frame) {
@@ -155,8 +156,8 @@ final class ServerConnection {
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private void run(ServerCall call, ServiceDefinition.Method<?, ?> method, WireRequest request,
-      InboundMessages in, ScheduledFuture<?> timer) {
-    call.handlerThread = Thread.currentThread();
+      InboundMessages in, DeadlineTimer.Entry timer) {
+    call.handlerStarts();
     MethodDescriptor descriptor = method.descriptor();
     try {
       switch (descriptor.type()) {
@@ -187,13 +188,13 @@ final class ServerConnection {
         LOG.log(Level.FINE, "handler of " + call.service() + "/" + call.method() + " failed", t);
       }
       if (call.claimAnswer()) {
-        send(call.streamId(), WireResponse.error(e.code().value(), e.getMessage(), e.details()));
+        sendFromHandler(call, new Frame(call.streamId(), Frame.TYPE_RESPONSE, (byte) 0,
+            WireResponse.error(e.code().value(), e.getMessage(), e.details()).encode()));
       }
     } finally {
-      call.handlerThread = null;
-      Thread.interrupted(); // a late deadline interrupt must not leak out of the call
+      call.handlerEnds(); // a late deadline interrupt must not leak out of the call
       if (timer != null) {
-        timer.cancel(false);
+        timer.cancel();
       }
       active.remove(call.streamId());
       inbound.remove(call.streamId());
@@ -220,14 +221,14 @@ final class ServerConnection {
           + " bytes exceeds the limit of " + writer.maxPayload() + " bytes");
     }
     if (call.claimAnswer()) {
-      send(new Frame(call.streamId(), Frame.TYPE_RESPONSE, (byte) 0, body));
+      sendFromHandler(call, new Frame(call.streamId(), Frame.TYPE_RESPONSE, (byte) 0, body));
     }
   }
 
   /** The normal end of a server stream: an empty data frame, remote-closed|no-data. */
   private void endStream(ServerCall call) {
     if (call.claimAnswer()) {
-      send(new Frame(call.streamId(), Frame.TYPE_DATA,
+      sendFromHandler(call, new Frame(call.streamId(), Frame.TYPE_DATA,
           (byte) (Frame.FLAG_REMOTE_CLOSED | Frame.FLAG_NO_DATA), null));
     }
   }
@@ -243,7 +244,7 @@ final class ServerConnection {
         throw new TtrpcException(Code.RESOURCE_EXHAUSTED, "message of " + payload.length
             + " bytes exceeds the limit of " + writer.maxPayload() + " bytes");
       }
-      if (!send(new Frame(call.streamId(), Frame.TYPE_DATA, (byte) 0, payload))) {
+      if (!sendFromHandler(call, new Frame(call.streamId(), Frame.TYPE_DATA, (byte) 0, payload))) {
         throw TtrpcException.unavailable("connection closed");
       }
     };
@@ -262,8 +263,10 @@ final class ServerConnection {
 
   private void expire(ServerCall call) {
     if (call.claimAnswer()) {
-      send(call.streamId(), WireResponse.error(Code.DEADLINE_EXCEEDED.value(),
-          "deadline exceeded serving " + call.service() + "/" + call.method(), null));
+      sendDetached(new Frame(call.streamId(), Frame.TYPE_RESPONSE, (byte) 0,
+          WireResponse.error(Code.DEADLINE_EXCEEDED.value(),
+              "deadline exceeded serving " + call.service() + "/" + call.method(), null)
+              .encode()));
     }
     InboundMessages in = inbound.get(call.streamId());
     if (in != null) {
@@ -272,20 +275,35 @@ final class ServerConnection {
     call.cancel();
   }
 
+  /** An error answer from the reader: written by another thread, so the reader never blocks. */
   private void answer(int streamId, Code code, String message) {
-    send(streamId, WireResponse.error(code.value(), message, null));
+    sendDetached(new Frame(streamId, Frame.TYPE_RESPONSE, (byte) 0,
+        WireResponse.error(code.value(), message, null).encode()));
   }
 
-  private void send(int streamId, WireResponse response) {
-    send(new Frame(streamId, Frame.TYPE_RESPONSE, (byte) 0, response.encode()));
+  /**
+   * Writes on a fresh virtual thread. For the reader (which must keep reading even when the peer
+   * is slow to read our answers) and the deadline timer (which serves every call).
+   */
+  private void sendDetached(Frame frame) {
+    Thread.ofVirtual().start(() -> {
+      try {
+        writer.send(frame);
+      } catch (IOException ignored) {
+        // the connection is going away; the reader's end cleans up
+      }
+    });
   }
 
-  private boolean send(Frame frame) {
+  private boolean sendFromHandler(ServerCall call, Frame frame) {
+    boolean interrupted = call.beginWrite();
     try {
       writer.send(frame);
       return true;
     } catch (IOException e) {
       return false; // the connection is going away; the reader's end cleans up
+    } finally {
+      call.endWrite(interrupted);
     }
   }
 
@@ -308,9 +326,8 @@ final class ServerConnection {
 
   private void closeGracefully() {
     // Let the writer put out the answers already queued, then close.
-    writer.stop();
     try {
-      writer.join(1000);
+      writer.stop(1000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -322,7 +339,11 @@ final class ServerConnection {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    writer.stop();
+    try {
+      writer.stop(0);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     try {
       channel.close();
     } catch (IOException ignored) {
