@@ -5,6 +5,7 @@ import dev.shim4j.ttrpc.wire.Frame;
 import dev.shim4j.ttrpc.wire.FrameReader;
 import dev.shim4j.ttrpc.wire.FrameWriter;
 import dev.shim4j.ttrpc.wire.OversizeFrameException;
+import dev.shim4j.ttrpc.wire.Payload;
 import dev.shim4j.ttrpc.wire.WireRequest;
 import dev.shim4j.ttrpc.wire.WireResponse;
 import java.io.IOException;
@@ -124,7 +125,7 @@ final class ServerConnection {
       messages = new InboundMessages();
       inbound.put(id, messages);
       // A client that opened the stream with data (no no-data flag) sent its first message too.
-      if (!frame.hasFlag(Frame.FLAG_NO_DATA) && request.payload().length > 0) {
+      if (!frame.hasFlag(Frame.FLAG_NO_DATA) && request.payloadLength() > 0) {
         messages.message(request.payload());
       }
       if (frame.hasFlag(Frame.FLAG_REMOTE_CLOSED)) {
@@ -162,19 +163,21 @@ final class ServerConnection {
     try {
       switch (descriptor.type()) {
         case UNARY -> {
-          Object req = decodeRequest(descriptor, request.payload());
+          Object req = decodeRequest(descriptor, request.payloadBuffer(),
+              request.payloadOffset(), request.payloadLength());
           Object resp = server.invokeUnary(call, (UnaryHandler) method.handler(), req);
-          finish(call, descriptor.responseMarshaller().encode(resp));
+          finish(call, Payload.of(descriptor.responseMarshaller(), resp));
         }
         case SERVER_STREAMING -> {
-          Object req = decodeRequest(descriptor, request.payload());
+          Object req = decodeRequest(descriptor, request.payloadBuffer(),
+              request.payloadOffset(), request.payloadLength());
           ((ServerStreamingHandler) method.handler()).handle(call, req, sender(call, descriptor));
           endStream(call);
         }
         case CLIENT_STREAMING -> {
           Object resp = ((ClientStreamingHandler) method.handler())
               .handle(call, receiver(descriptor, in));
-          finish(call, descriptor.responseMarshaller().encode(resp));
+          finish(call, Payload.of(descriptor.responseMarshaller(), resp));
         }
         case BIDI_STREAMING -> {
           ((BidiStreamingHandler) method.handler())
@@ -204,9 +207,10 @@ final class ServerConnection {
     }
   }
 
-  private static Object decodeRequest(MethodDescriptor<?, ?> descriptor, byte[] payload) {
+  private static Object decodeRequest(MethodDescriptor<?, ?> descriptor, byte[] buffer,
+      int offset, int length) {
     try {
-      return descriptor.requestMarshaller().decode(payload);
+      return descriptor.requestMarshaller().decode(buffer, offset, length);
     } catch (InvalidProtocolBufferException e) {
       throw new TtrpcException(Code.INVALID_ARGUMENT,
           "cannot decode " + descriptor.fullName() + " request: " + e.getMessage());
@@ -214,8 +218,11 @@ final class ServerConnection {
   }
 
   /** The final OK answer of a unary or client-streaming call: a response frame with payload. */
-  private void finish(ServerCall call, byte[] payload) {
-    byte[] body = WireResponse.ok(payload).encode();
+  private void finish(ServerCall call, Payload payload) {
+    if (payload == null) {
+      throw new NullPointerException("the handler answered null");
+    }
+    byte[] body = WireResponse.encodeOk(payload);
     if (!writer.fits(body.length)) {
       throw new TtrpcException(Code.RESOURCE_EXHAUSTED, "response of " + body.length
           + " bytes exceeds the limit of " + writer.maxPayload() + " bytes");
@@ -257,7 +264,7 @@ final class ServerConnection {
       if (payload == null) {
         return Optional.empty();
       }
-      return Optional.of(decodeRequest(descriptor, payload));
+      return Optional.of(decodeRequest(descriptor, payload, 0, payload.length));
     };
   }
 
