@@ -53,9 +53,9 @@ has_class() {
   local entry=${1//.//}.class jar
   for jar in "${jars[@]}"; do
     if command -v unzip >/dev/null; then
-      unzip -Z1 "$lib/$jar" 2>/dev/null | grep -qxF "$entry" && return 0
+      unzip -Z1 "$lib/$jar" "$entry" >/dev/null 2>&1 && return 0
     else
-      "$java_home/bin/jar" tf "$lib/$jar" | grep -qxF "$entry" && return 0
+      "$java_home/bin/jar" tf "$lib/$jar" | grep -xF "$entry" >/dev/null && return 0
     fi
   done
   return 1
@@ -121,28 +121,33 @@ daemon_pid() {
 }
 
 train_shim() { # NAME: start a daemon, Connect + Shutdown through shim-proto-connect
-  local name=$1 conf=$work/$1.aotconf id="aot-train-$$-$1" address pid client_opts=""
+  local name=$1 id="aot-train-$$-$1" address pid client_opts="" conf
   local client_conf=$work/shim-proto-connect.aotconf
   if [[ ${training[shim-proto-connect]:-} == client && ! -f $client_conf ]]; then
     client_opts=$(record "$client_conf")
   fi
-  address=$(cd "$bundle" && SHIM4J_JAVA_OPTS=$(record "$conf") timeout 60 "$bin/$name" \
+  # %p: the JVM writes pidNNN into the name, so start and its daemon record apart (each opens
+  # its file when it starts and writes it when it exits).
+  address=$(cd "$bundle" && SHIM4J_JAVA_OPTS=$(record "$work/$name-%p.aotconf") timeout 60 "$bin/$name" \
     -namespace shim4j-aot -id "$id" -address "$work/containerd.sock" -publish-binary /bin/false \
     start < /dev/null) || { log "$name start failed during AOT training"; return 1; }
+  # A recording JVM announces "AOTConfiguration recorded: ..." on stdout at exit, right after
+  # the address (only while training: production runs do not record).
+  address=${address%%[[:space:]]*}
   if [[ $address != unix://* ]]; then
     log "$name start printed '$address', not an address"; return 1
   fi
-  # start's own configuration is replaced by the daemon's, written when the daemon exits.
-  rm -f "$conf"
   pid=$(daemon_pid "$id")
   if [[ -z $pid ]]; then log "no daemon found for $name"; return 1; fi
+  conf=$work/$name-pid$pid.aotconf
   if [[ -x $bin/shim-proto-connect ]]; then
     SHIM4J_JAVA_OPTS=$client_opts timeout 60 "$bin/shim-proto-connect" "$address" > "$work/connect-$name.out" 2>&1 \
       || { cat "$work/connect-$name.out" >&2; log "shim-proto-connect failed against $name"; kill "$pid" 2>/dev/null; return 1; }
   else
     kill -TERM "$pid"
   fi
-  for _ in $(seq 1 600); do
+  # The daemon writes its configuration on its way out: that takes seconds.
+  for _ in $(seq 1 1200); do
     [[ -d /proc/$pid ]] || break
     sleep 0.1
   done
@@ -150,7 +155,7 @@ train_shim() { # NAME: start a daemon, Connect + Shutdown through shim-proto-con
     kill -KILL "$pid" 2>/dev/null || true
     log "$name daemon did not exit after Shutdown"; return 1
   fi
-  [[ -f $conf ]] || { log "$name daemon recorded no AOT configuration"; return 1; }
+  [[ -s $conf ]] || { log "$name daemon recorded no AOT configuration ($conf)"; return 1; }
   create "$name" "$conf"
   if [[ -n $client_opts && -f $client_conf ]]; then
     create shim-proto-connect "$client_conf"
