@@ -240,4 +240,13 @@ class StartServeTest {
     String log = Files.readString(bundle.resolve("log"));
     assertThat(log).contains("level=info msg=\"server started\"").contains("msg=\"Shutting down shim instance\"");
   }
+
+  @Test
+  void deleteInItsOwnProcessPrintsOnlyTheResponse() throws Exception {
+    ShimProcess.Result r = ShimProcess.run(bundle, Map.of(), new byte[0],
+        "-namespace", "ns", "-id", uniqueId(), "-address", ShimProcess.CONTAINERD, "-bundle", bundle.toString(), "delete");
+    assertThat(r.status()).isZero();
+    assertThat(r.stderr()).as("no JVM warning either: containerd logs stderr").isEmpty();
+    assertThat(r.stdout()).isEqualTo(dev.shim4j.api.task.v2.DeleteResponse.newBuilder().setExitStatus(137).build().toByteArray());
+  }
 }
