@@ -1,11 +1,28 @@
 package dev.shim4j.ttrpc;
 
+import dev.shim4j.ttrpc.wire.Frame;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
 
 /**
  * A ttrpc server on Unix domain sockets. Handlers run concurrently (a virtual thread per call),
@@ -19,14 +36,29 @@ import java.util.List;
  * }</pre>
  */
 public final class Server implements AutoCloseable {
-  private final List<ServiceDefinition> services;
+  private static final Logger LOG = Logger.getLogger(Server.class.getName());
+
+  private final Map<String, ServiceDefinition> services;
   private final List<UnaryInterceptor> interceptors;
   private final PeerPolicy peerPolicy;
+  private final int maxMessageSize;
+  private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
+  private final List<ServerSocketChannel> listeners = new ArrayList<>();
+  private final CountDownLatch terminated = new CountDownLatch(1);
+  private volatile boolean stopping;
+  private volatile DeadlineTimer timers;
 
   private Server(Builder b) {
-    this.services = List.copyOf(b.services);
+    Map<String, ServiceDefinition> byName = new HashMap<>();
+    for (ServiceDefinition s : b.services) {
+      if (byName.putIfAbsent(s.name(), s) != null) {
+        throw new IllegalArgumentException("service registered twice: " + s.name());
+      }
+    }
+    this.services = Map.copyOf(byName);
     this.interceptors = List.copyOf(b.interceptors);
     this.peerPolicy = b.peerPolicy;
+    this.maxMessageSize = b.maxMessageSize;
   }
 
   public static Builder builder() {
@@ -35,34 +67,172 @@ public final class Server implements AutoCloseable {
 
   /** Starts accepting on an already-bound listener (possibly inherited from a parent) and returns. */
   public Server serve(ServerSocketChannel listener) throws IOException {
-    throw new UnsupportedOperationException("not implemented yet");
+    synchronized (listeners) {
+      if (stopping) {
+        throw new IllegalStateException("server is stopped");
+      }
+      listener.configureBlocking(true);
+      listeners.add(listener);
+    }
+    Thread.ofPlatform().daemon().name("ttrpc-accept").start(() -> acceptLoop(listener));
+    return this;
   }
 
   /** Binds a new Unix socket at {@code path} (mode 0600) and starts serving on it. */
   public Server bind(Path path) throws IOException {
-    throw new UnsupportedOperationException("not implemented yet");
+    ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    try {
+      listener.bind(UnixDomainSocketAddress.of(path));
+      Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+    } catch (IOException | RuntimeException e) {
+      listener.close();
+      throw e;
+    }
+    return serve(listener);
   }
 
   /** Stops accepting, lets in-flight calls finish for up to {@code grace}, closes connections. */
   public void shutdown(Duration grace) throws InterruptedException {
-    throw new UnsupportedOperationException("not implemented yet");
+    stopAccepting();
+    for (ServerConnection c : connections) {
+      c.drain();
+    }
+    maybeTerminated();
+    if (!terminated.await(grace.toNanos(), TimeUnit.NANOSECONDS)) {
+      close();
+    }
   }
 
   /** Blocks until the server has stopped (after shutdown or close). */
   public void awaitTermination() throws InterruptedException {
-    throw new UnsupportedOperationException("not implemented yet");
+    terminated.await();
+  }
+
+  /** Waits at most {@code timeout} for the server to stop; true if it has. */
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   /** Stops at once: closes the listener and every connection, failing in-flight calls. */
   @Override
   public void close() {
-    throw new UnsupportedOperationException("not implemented yet");
+    stopAccepting();
+    for (ServerConnection c : connections) {
+      c.close();
+    }
+    maybeTerminated();
+  }
+
+  private void stopAccepting() {
+    synchronized (listeners) {
+      stopping = true;
+      for (ServerSocketChannel l : listeners) {
+        try {
+          l.close();
+        } catch (IOException e) {
+          LOG.log(Level.FINE, "closing listener", e);
+        }
+      }
+      listeners.clear();
+    }
+  }
+
+  private void acceptLoop(ServerSocketChannel listener) {
+    while (!stopping) {
+      SocketChannel channel;
+      try {
+        channel = listener.accept();
+      } catch (IOException e) {
+        if (!stopping) {
+          LOG.log(Level.WARNING, "ttrpc accept failed; listener stops", e);
+        }
+        return;
+      }
+      Optional<PeerCredentials> peer = peerOf(channel);
+      if (!peerPolicy.allows(peer)) {
+        LOG.fine(() -> "ttrpc peer refused: " + peer);
+        closeQuietly(channel);
+        continue;
+      }
+      ServerConnection connection = new ServerConnection(this, channel, peer);
+      connections.add(connection);
+      if (stopping) {
+        connection.close();
+        return;
+      }
+      connection.start();
+    }
+  }
+
+  private static Optional<PeerCredentials> peerOf(SocketChannel channel) {
+    try {
+      UnixDomainPrincipal p = channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
+      return Optional.of(new PeerCredentials(p.user().getName(), p.group().getName()));
+    } catch (IOException | UnsupportedOperationException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static void closeQuietly(SocketChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // refused anyway
+    }
+  }
+
+  int maxMessageSize() {
+    return maxMessageSize;
+  }
+
+  ServiceDefinition service(String name) {
+    return services.get(name);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  Object invokeUnary(CallContext context, UnaryHandler handler, Object request) throws Exception {
+    UnaryInterceptor.Next next = handler::handle;
+    for (int i = interceptors.size() - 1; i >= 0; i--) {
+      UnaryInterceptor interceptor = interceptors.get(i);
+      UnaryInterceptor.Next inner = next;
+      next = (ctx, req) -> interceptor.intercept(ctx, req, inner);
+    }
+    return next.proceed(context, request);
+  }
+
+  DeadlineTimer timers() {
+    DeadlineTimer t = timers;
+    if (t == null) {
+      synchronized (this) {
+        t = timers;
+        if (t == null) {
+          timers = t = new DeadlineTimer();
+        }
+      }
+    }
+    return t;
+  }
+
+  void connectionClosed(ServerConnection connection) {
+    connections.remove(connection);
+    maybeTerminated();
+  }
+
+  private void maybeTerminated() {
+    if (stopping && connections.isEmpty() && terminated.getCount() > 0) {
+      DeadlineTimer t = timers;
+      if (t != null) {
+        t.shutdown();
+      }
+      terminated.countDown();
+    }
   }
 
   public static final class Builder {
     private final List<ServiceDefinition> services = new ArrayList<>();
     private final List<UnaryInterceptor> interceptors = new ArrayList<>();
     private PeerPolicy peerPolicy = PeerPolicy.SAME_USER;
+    private int maxMessageSize = Frame.MAX_PAYLOAD;
 
     public Builder register(ServiceDefinition service) {
       services.add(service);
@@ -78,6 +248,15 @@ public final class Server implements AutoCloseable {
     /** Who may connect; {@link PeerPolicy#SAME_USER} unless set. */
     public Builder peerPolicy(PeerPolicy policy) {
       this.peerPolicy = policy;
+      return this;
+    }
+
+    /** The largest frame payload accepted and sent; 4 MiB (the ttrpc default) unless set. */
+    public Builder maxMessageSize(int bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("maxMessageSize must be positive");
+      }
+      this.maxMessageSize = bytes;
       return this;
     }
 

@@ -1,0 +1,364 @@
+package dev.shim4j.ttrpc;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.shim4j.ttrpc.wire.Frame;
+import dev.shim4j.ttrpc.wire.FrameReader;
+import dev.shim4j.ttrpc.wire.FrameWriter;
+import dev.shim4j.ttrpc.wire.OversizeFrameException;
+import dev.shim4j.ttrpc.wire.Payload;
+import dev.shim4j.ttrpc.wire.WireRequest;
+import dev.shim4j.ttrpc.wire.WireResponse;
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One accepted connection: a reader thread that decodes frames and dispatches calls, a virtual
+ * thread per call, and one {@link FrameWriter} all answers go through.
+ */
+final class ServerConnection {
+  private static final Logger LOG = Logger.getLogger(ServerConnection.class.getName());
+
+  private final Server server;
+  private final SocketChannel channel;
+  private final Optional<PeerCredentials> peer;
+  private final FrameWriter writer;
+  private final Map<Integer, ServerCall> active = new ConcurrentHashMap<>();
+  private final Map<Integer, InboundMessages> inbound = new ConcurrentHashMap<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile boolean draining;
+  private int lastStreamId; // reader thread only
+
+  ServerConnection(Server server, SocketChannel channel, Optional<PeerCredentials> peer) {
+    this.server = server;
+    this.channel = channel;
+    this.peer = peer;
+    // Handler threads write their own answers (no thread hop per response); see ServerCall for
+    // how their interrupts are kept away from the channel.
+    this.writer = FrameWriter.combining(channel, server.maxMessageSize(), this::writeFailed);
+  }
+
+  void start() {
+    // A platform thread: a blocking read is one system call, where a virtual thread would go
+    // through the poller for every wait. One per connection; shims have few connections.
+    Thread.ofPlatform().daemon().name("ttrpc-server-reader").start(this::readLoop);
+  }
+
+  private void readLoop() {
+    FrameReader reader = new FrameReader(channel, server.maxMessageSize());
+    try {
+      while (true) {
+        Frame frame;
+        try {
+          frame = reader.read();
+        } catch (OversizeFrameException e) {
+          answer(e.streamId(), Code.RESOURCE_EXHAUSTED, e.getMessage());
+          continue;
+        }
+        if (frame == null) {
+          return;
+        }
+        switch (frame.type()) {
+          case Frame.TYPE_REQUEST -> onRequest(frame);
+          case Frame.TYPE_DATA -> onData(frame);
+          default -> answer(frame.streamId(), Code.INVALID_ARGUMENT,
+              "unexpected frame type " + frame.type() + " from a client");
+        }
+      }
+    } catch (IOException e) {
+      // Truncated frame, reset by the peer or closed by us: the connection is over either way.
+      if (!closed.get()) {
+        LOG.log(Level.FINE, "ttrpc connection ends", e);
+      }
+    } finally {
+      close();
+    }
+  }
+
+  private void onRequest(Frame frame) {
+    int id = frame.streamId();
+    if ((id & 1) == 0) {
+      answer(id, Code.INVALID_ARGUMENT, "stream id " + Integer.toUnsignedString(id)
+          + " is even; client-initiated streams must use odd ids");
+      return;
+    }
+    if (Integer.compareUnsigned(id, lastStreamId) <= 0) {
+      answer(id, Code.INVALID_ARGUMENT, "stream id " + Integer.toUnsignedString(id)
+          + " is not greater than the previous one (" + Integer.toUnsignedString(lastStreamId)
+          + "); ids cannot be reused and must increase");
+      return;
+    }
+    lastStreamId = id;
+    WireRequest request;
+    try {
+      request = WireRequest.decode(frame.payload());
+    } catch (InvalidProtocolBufferException e) {
+      answer(id, Code.INVALID_ARGUMENT, "cannot decode request: " + e.getMessage());
+      return;
+    }
+    ServiceDefinition service = server.service(request.service());
+    if (service == null) {
+      answer(id, Code.UNIMPLEMENTED, "service " + request.service() + " is not served here");
+      return;
+    }
+    ServiceDefinition.Method<?, ?> method = service.method(request.method());
+    if (method == null) {
+      answer(id, Code.UNIMPLEMENTED,
+          "method " + request.service() + "/" + request.method() + " is not served here");
+      return;
+    }
+    if (draining) {
+      answer(id, Code.UNAVAILABLE, "server is shutting down");
+      return;
+    }
+    ServerCall call = new ServerCall(id, request.service(), request.method(), request.metadata(),
+        request.timeoutNano(), peer);
+    active.put(id, call);
+    MethodType type = method.descriptor().type();
+    InboundMessages messages = null;
+    if (type.clientStreams()) {
+      messages = new InboundMessages();
+      inbound.put(id, messages);
+      // A client that opened the stream with data (no no-data flag) sent its first message too.
+      if (!frame.hasFlag(Frame.FLAG_NO_DATA) && request.payloadLength() > 0) {
+        messages.message(request.payload());
+      }
+      if (frame.hasFlag(Frame.FLAG_REMOTE_CLOSED)) {
+        messages.end();
+      }
+    }
+    DeadlineTimer.Entry timer = call.hasDeadline()
+        ? server.timers().schedule(call.deadlineNanos(), () -> expire(call))
+        : null;
+    InboundMessages in = messages;
+    Thread.ofVirtual().start(() -> run(call, method, request, in, timer));
+  }
+
+  private void onData(Frame frame) {
+    int id = frame.streamId();
+    InboundMessages messages = inbound.get(id);
+    if (messages == null || messages.isFinished()) {
+      answer(id, Code.INVALID_ARGUMENT,
+          "data frame for stream " + Integer.toUnsignedString(id) + ", which is not open for data");
+      return;
+    }
+    if (!frame.hasFlag(Frame.FLAG_NO_DATA)) {
+      messages.message(frame.payload());
+    }
+    if (frame.hasFlag(Frame.FLAG_REMOTE_CLOSED)) {
+      messages.end();
+    }
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void run(ServerCall call, ServiceDefinition.Method<?, ?> method, WireRequest request,
+      InboundMessages in, DeadlineTimer.Entry timer) {
+    call.handlerStarts();
+    MethodDescriptor descriptor = method.descriptor();
+    try {
+      switch (descriptor.type()) {
+        case UNARY -> {
+          Object req = decodeRequest(descriptor, request.payloadBuffer(),
+              request.payloadOffset(), request.payloadLength());
+          Object resp = server.invokeUnary(call, (UnaryHandler) method.handler(), req);
+          finish(call, Payload.of(descriptor.responseMarshaller(), resp));
+        }
+        case SERVER_STREAMING -> {
+          Object req = decodeRequest(descriptor, request.payloadBuffer(),
+              request.payloadOffset(), request.payloadLength());
+          ((ServerStreamingHandler) method.handler()).handle(call, req, sender(call, descriptor));
+          endStream(call);
+        }
+        case CLIENT_STREAMING -> {
+          Object resp = ((ClientStreamingHandler) method.handler())
+              .handle(call, receiver(descriptor, in));
+          finish(call, Payload.of(descriptor.responseMarshaller(), resp));
+        }
+        case BIDI_STREAMING -> {
+          ((BidiStreamingHandler) method.handler())
+              .handle(call, receiver(descriptor, in), sender(call, descriptor));
+          endStream(call);
+        }
+      }
+    } catch (Throwable t) {
+      TtrpcException e = TtrpcException.fromThrowable(t);
+      if (e.code() == Code.UNKNOWN || e.code() == Code.INTERNAL) {
+        LOG.log(Level.FINE, "handler of " + call.service() + "/" + call.method() + " failed", t);
+      }
+      if (call.claimAnswer()) {
+        sendFromHandler(call, new Frame(call.streamId(), Frame.TYPE_RESPONSE, (byte) 0,
+            WireResponse.error(e.code().value(), e.getMessage(), e.details()).encode()));
+      }
+    } finally {
+      call.handlerEnds(); // a late deadline interrupt must not leak out of the call
+      if (timer != null) {
+        timer.cancel();
+      }
+      active.remove(call.streamId());
+      inbound.remove(call.streamId());
+      if (draining && active.isEmpty()) {
+        closeGracefully();
+      }
+    }
+  }
+
+  private static Object decodeRequest(MethodDescriptor<?, ?> descriptor, byte[] buffer,
+      int offset, int length) {
+    try {
+      return descriptor.requestMarshaller().decode(buffer, offset, length);
+    } catch (InvalidProtocolBufferException e) {
+      throw new TtrpcException(Code.INVALID_ARGUMENT,
+          "cannot decode " + descriptor.fullName() + " request: " + e.getMessage());
+    }
+  }
+
+  /** The final OK answer of a unary or client-streaming call: a response frame with payload. */
+  private void finish(ServerCall call, Payload payload) {
+    if (payload == null) {
+      throw new NullPointerException("the handler answered null");
+    }
+    byte[] body = WireResponse.encodeOk(payload);
+    if (!writer.fits(body.length)) {
+      throw new TtrpcException(Code.RESOURCE_EXHAUSTED, "response of " + body.length
+          + " bytes exceeds the limit of " + writer.maxPayload() + " bytes");
+    }
+    if (call.claimAnswer()) {
+      sendFromHandler(call, new Frame(call.streamId(), Frame.TYPE_RESPONSE, (byte) 0, body));
+    }
+  }
+
+  /** The normal end of a server stream: an empty data frame, remote-closed|no-data. */
+  private void endStream(ServerCall call) {
+    if (call.claimAnswer()) {
+      sendFromHandler(call, new Frame(call.streamId(), Frame.TYPE_DATA,
+          (byte) (Frame.FLAG_REMOTE_CLOSED | Frame.FLAG_NO_DATA), null));
+    }
+  }
+
+  private StreamSender<Object> sender(ServerCall call, MethodDescriptor<Object, Object> descriptor) {
+    return message -> {
+      if (call.isAnswered() || call.isCancelled()) {
+        throw new TtrpcException(call.hasDeadline() && call.nanosLeft() <= 0
+            ? Code.DEADLINE_EXCEEDED : Code.CANCELLED, "the call is over");
+      }
+      byte[] payload = descriptor.responseMarshaller().encode(message);
+      if (!writer.fits(payload.length)) {
+        throw new TtrpcException(Code.RESOURCE_EXHAUSTED, "message of " + payload.length
+            + " bytes exceeds the limit of " + writer.maxPayload() + " bytes");
+      }
+      if (!sendFromHandler(call, new Frame(call.streamId(), Frame.TYPE_DATA, (byte) 0, payload))) {
+        throw TtrpcException.unavailable("connection closed");
+      }
+    };
+  }
+
+  private static StreamReceiver<Object> receiver(MethodDescriptor<Object, Object> descriptor,
+      InboundMessages in) {
+    return () -> {
+      byte[] payload = in.next();
+      if (payload == null) {
+        return Optional.empty();
+      }
+      return Optional.of(decodeRequest(descriptor, payload, 0, payload.length));
+    };
+  }
+
+  private void expire(ServerCall call) {
+    if (call.claimAnswer()) {
+      sendDetached(new Frame(call.streamId(), Frame.TYPE_RESPONSE, (byte) 0,
+          WireResponse.error(Code.DEADLINE_EXCEEDED.value(),
+              "deadline exceeded serving " + call.service() + "/" + call.method(), null)
+              .encode()));
+    }
+    InboundMessages in = inbound.get(call.streamId());
+    if (in != null) {
+      in.fail(new TtrpcException(Code.DEADLINE_EXCEEDED, "deadline exceeded"));
+    }
+    call.cancel();
+  }
+
+  /** An error answer from the reader: written by another thread, so the reader never blocks. */
+  private void answer(int streamId, Code code, String message) {
+    sendDetached(new Frame(streamId, Frame.TYPE_RESPONSE, (byte) 0,
+        WireResponse.error(code.value(), message, null).encode()));
+  }
+
+  /**
+   * Writes on a fresh virtual thread. For the reader (which must keep reading even when the peer
+   * is slow to read our answers) and the deadline timer (which serves every call).
+   */
+  private void sendDetached(Frame frame) {
+    Thread.ofVirtual().start(() -> {
+      try {
+        writer.send(frame);
+      } catch (IOException ignored) {
+        // the connection is going away; the reader's end cleans up
+      }
+    });
+  }
+
+  private boolean sendFromHandler(ServerCall call, Frame frame) {
+    boolean interrupted = call.beginWrite();
+    try {
+      writer.send(frame);
+      return true;
+    } catch (IOException e) {
+      return false; // the connection is going away; the reader's end cleans up
+    } finally {
+      call.endWrite(interrupted);
+    }
+  }
+
+  private void writeFailed(IOException e) {
+    LOG.log(Level.FINE, "ttrpc write failed", e);
+    close();
+  }
+
+  /** Stop taking calls; close once the in-flight ones are answered. */
+  void drain() {
+    draining = true;
+    if (active.isEmpty()) {
+      closeGracefully();
+    }
+  }
+
+  boolean isIdle() {
+    return active.isEmpty();
+  }
+
+  private void closeGracefully() {
+    // Let the writer put out the answers already queued, then close.
+    try {
+      writer.stop(1000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    close();
+  }
+
+  /** Closes at once: in-flight calls are cancelled, their answers dropped. */
+  void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      writer.stop(0);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // nothing more to do with a socket we are abandoning
+    }
+    TtrpcException gone = TtrpcException.unavailable("connection closed");
+    inbound.values().forEach(in -> in.fail(gone));
+    active.values().forEach(ServerCall::cancel);
+    server.connectionClosed(this);
+  }
+}
