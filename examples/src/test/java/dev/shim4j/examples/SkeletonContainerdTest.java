@@ -24,7 +24,9 @@ class SkeletonContainerdTest {
 
   @Test
   void createIsRefusedCleanlyAndNothingIsLeftBehind() throws Exception {
-    Path launcher = Launchers.write(launchers, "containerd-shim-skeleton-v1", SkeletonShim.class.getName(), List.of());
+    // The distribution's launchers pass the same flag: no Unsafe warning to keep off stderr.
+    Path launcher = Launchers.write(launchers, "containerd-shim-skeleton-v1", SkeletonShim.class.getName(),
+        List.of("--sun-misc-unsafe-memory-access=allow"));
     try (PrivateContainerd containerd = PrivateContainerd.start()) {
       String id = "skeleton-e2e";
       String image = containerd.busyboxImage();

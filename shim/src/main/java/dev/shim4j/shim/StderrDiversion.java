@@ -5,6 +5,7 @@ import dev.shim4j.sys.Fds;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -15,11 +16,16 @@ import java.nio.file.Path;
  * own one-line errors.
  */
 final class StderrDiversion {
+  static final String QUIET_UNSAFE = "--sun-misc-unsafe-memory-access=allow";
+
   private StderrDiversion() {}
 
   /** Diverts descriptor 2 and System.err; returns a stream on the original stderr. */
   static PrintStream divert() {
     PrintStream original = System.err;
+    if (!needed()) {
+      return original;
+    }
     try {
       int saved = Fds.dupCloexec(2, 3);
       int devNull = Fds.open(Path.of("/dev/null"), Fds.O_WRONLY | Fds.O_CLOEXEC);
@@ -32,6 +38,30 @@ final class StderrDiversion {
       return new PrintStream(new FdOutputStream(saved), true);
     } catch (IOException | RuntimeException e) {
       return original; // no diversion possible: still better to run than to fail
+    }
+  }
+
+  /**
+   * Diverting costs native calls at start-up, so it is skipped when it cannot matter: stderr is
+   * already /dev/null (the daemon), or the JVM was told not to print the Unsafe warning (the
+   * distribution's launchers pass {@value #QUIET_UNSAFE}).
+   */
+  static boolean needed() {
+    try {
+      if (Files.readSymbolicLink(Path.of("/proc/self/fd/2")).equals(Path.of("/dev/null"))) {
+        return false;
+      }
+    } catch (IOException | RuntimeException e) {
+      // unknown: divert
+    }
+    String envOptions = System.getenv().getOrDefault("JDK_JAVA_OPTIONS", "");
+    if (envOptions.contains(QUIET_UNSAFE)) {
+      return false;
+    }
+    try {
+      return !DaemonCommandLine.split(Files.readAllBytes(Path.of("/proc/self/cmdline"))).contains(QUIET_UNSAFE);
+    } catch (IOException e) {
+      return true;
     }
   }
 }
