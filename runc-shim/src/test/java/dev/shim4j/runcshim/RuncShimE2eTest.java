@@ -375,6 +375,21 @@ class RuncShimE2eTest {
     }
   }
 
+  @Test
+  @Order(15)
+  void initExitKillsWhatIsLeftWithoutAPidNamespace() throws Exception {
+    // In the host's pid namespace the kernel does not end the container's other processes with
+    // init: the shim must (runc kill --all), or `sleep 3131` would outlive the container.
+    String id = E2eSupport.id("hostpid");
+    CtrResult r = run("--rm", "--with-ns", "pid:/proc/1/ns/pid", image, id,
+        "sh", "-c", "sleep 3131 & sleep 1; echo init-done");
+    assertThat(r.exitCode()).as(why(r)).isZero();
+    assertThat(r.stdout()).contains("init-done");
+    assertThat(E2eSupport.eventually(Duration.ofSeconds(10), () -> ProcessHandle.allProcesses()
+        .noneMatch(h -> ShimProcesses.argv(h.pid()).equals(List.of("sleep", "3131")))))
+        .as("the background sleep was killed").isTrue();
+  }
+
   // ------------------------------------------------------------------ control
 
   @Test
