@@ -379,15 +379,20 @@ class RuncShimE2eTest {
   @Order(15)
   void initExitKillsWhatIsLeftWithoutAPidNamespace() throws Exception {
     // In the host's pid namespace the kernel does not end the container's other processes with
-    // init: the shim must (runc kill --all), or `sleep 3131` would outlive the container.
-    String id = E2eSupport.id("hostpid");
-    CtrResult r = run("--rm", "--with-ns", "pid:/proc/1/ns/pid", image, id,
-        "sh", "-c", "sleep 3131 & sleep 1; echo init-done");
+    // init: the shim must (runc kill --all) as soon as init exits, before any delete.
+    String marker = Integer.toString(3000 + (int) (ProcessHandle.current().pid() % 1000));
+    String id2 = E2eSupport.id("hostpid");
+    CtrResult r = run("-d", "--with-ns", "pid:/proc/" + ProcessHandle.current().pid() + "/ns/pid", image, id2,
+        "sh", "-c", "sleep " + marker + " & sleep 1");
     assertThat(r.exitCode()).as(why(r)).isZero();
-    assertThat(r.stdout()).contains("init-done");
-    assertThat(E2eSupport.eventually(Duration.ofSeconds(10), () -> ProcessHandle.allProcesses()
-        .noneMatch(h -> ShimProcesses.argv(h.pid()).equals(List.of("sleep", "3131")))))
-        .as("the background sleep was killed").isTrue();
+    try {
+      assertThat(E2eSupport.eventually(Duration.ofSeconds(20), () -> taskStatus(id2).equals("STOPPED"))).isTrue();
+      assertThat(E2eSupport.eventually(Duration.ofSeconds(10), () -> ProcessHandle.allProcesses()
+          .noneMatch(h -> ShimProcesses.argv(h.pid()).equals(List.of("sleep", marker)))))
+          .as("the background sleep " + marker + " was killed when init exited").isTrue();
+    } finally {
+      killAndRemove(id2);
+    }
   }
 
   // ------------------------------------------------------------------ control
