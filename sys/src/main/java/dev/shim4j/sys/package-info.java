@@ -25,7 +25,10 @@
  * <p>Errors are {@link dev.shim4j.sys.SysException} (an IOException) naming the call, its subject
  * and the errno, e.g. {@code waitpid -1: ECHILD (10)}. Every descriptor this package creates is
  * close-on-exec. Calls that may block (waitpid, read, write, poll, recvmsg) hold the calling
- * thread in native code; a virtual thread pins its carrier meanwhile, so run long blocking
- * loops (stdio copies, the reaper) on platform threads.
+ * thread in native code; a virtual thread pins its carrier meanwhile, so run such loops (the
+ * reaper) on platform threads. The exception: {@link dev.shim4j.sys.FdInputStream},
+ * {@link dev.shim4j.sys.FdOutputStream} and {@link dev.shim4j.sys.Inotify#read} wait for
+ * readiness on a shared epoll thread when called from a virtual thread, so stdio copies may use
+ * virtual threads.
  */
 package dev.shim4j.sys;
