@@ -161,7 +161,8 @@ class GoInteropTest {
   @Test
   void goClientCallsJavaServer() throws Exception {
     Path socket = dir.resolve("java.sock");
-    try (Server server = Server.builder().register(EchoService.definition()).build().bind(socket)) {
+    Server server = Server.builder().register(EchoService.definition()).build().bind(socket);
+    try {
       Run small = runGo("client", socket.toString(), "500", "64");
       assertThat(small.exit()).as(small.output()).isZero();
       assertThat(small.output()).isEqualTo("ok 500");
@@ -176,6 +177,8 @@ class GoInteropTest {
       assertThat(unknownService.output()).startsWith("12 ").contains("no.Such");
       Run ok = runGo("status", socket.toString(), EchoService.SERVICE, "Echo");
       assertThat(ok.output()).isEqualTo("0");
+    } finally {
+      server.close();
     }
   }
 }
