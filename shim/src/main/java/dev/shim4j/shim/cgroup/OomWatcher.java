@@ -178,8 +178,9 @@ public final class OomWatcher implements AutoCloseable {
       v2Thread.start();
     }
     Path events = dir.resolve("memory.events");
-    long start = CgroupFiles.table(events).getOrDefault("oom_kill", 0L);
+    // Watch first, then read the count: an OOM in between is then seen, not lost.
     int wd = inotify.addWatch(events, Inotify.IN_MODIFY);
+    long start = CgroupFiles.table(events).getOrDefault("oom_kill", 0L);
     v2ByWd.put(wd, new V2Watch(containerId, events, wd, new long[] {start}));
   }
 
