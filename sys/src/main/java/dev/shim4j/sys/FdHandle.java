@@ -6,6 +6,9 @@ import static dev.shim4j.sys.Native.SHORT;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A descriptor shared by a stream and the threads using it.
@@ -17,6 +20,8 @@ import java.lang.foreign.MemorySegment;
  *   <li>Waiting ({@link #await}) polls the descriptor together with a wake-up eventfd that
  *       {@link #close()} signals: a blocked reader or writer returns at once on close, and an idle
  *       one costs no periodic wake-ups. The eventfd is created on the first wait only.
+ *   <li>A virtual thread does not wait in poll(2) (that would pin its carrier) but parks on
+ *       {@link FdPoller}; close completes its wait.
  * </ul>
  */
 final class FdHandle {
@@ -25,6 +30,7 @@ final class FdHandle {
   private boolean closed;
   private boolean released;
   private int wakeFd = -1;
+  private final Set<CompletableFuture<Short>> parked = new HashSet<>();
 
   FdHandle(int fd) {
     if (fd < 0) {
@@ -75,6 +81,9 @@ final class FdHandle {
       closeNow = users == 0;
       released |= closeNow;
       wake = wakeFd;
+      for (CompletableFuture<Short> f : parked) {
+        f.completeExceptionally(new IOException("Stream closed"));
+      }
     }
     if (closeNow) {
       Fds.closeQuietly(fd);
@@ -96,6 +105,9 @@ final class FdHandle {
    * @throws IOException "Stream closed" when {@link #close()} was called before or during the wait
    */
   short await(short events, int timeoutMillis) throws IOException {
+    if (Thread.currentThread().isVirtual()) {
+      return awaitParked(events, timeoutMillis);
+    }
     int wake;
     synchronized (this) {
       if (closed) {
@@ -121,6 +133,23 @@ final class FdHandle {
         throw new SysException("poll", String.valueOf(fd), Errno.EBADF);
       }
       return revents;
+    }
+  }
+
+  private short awaitParked(short events, int timeoutMillis) throws IOException {
+    CompletableFuture<Short> wake = new CompletableFuture<>();
+    synchronized (this) {
+      if (closed) {
+        throw new IOException("Stream closed");
+      }
+      parked.add(wake);
+    }
+    try {
+      return FdPoller.get().await(fd, events, timeoutMillis, wake);
+    } finally {
+      synchronized (this) {
+        parked.remove(wake);
+      }
     }
   }
 }

@@ -8,10 +8,11 @@ import java.lang.foreign.MemorySegment;
 /**
  * An InputStream over a raw descriptor it owns (closing the stream closes the descriptor).
  *
- * <p>Reads wait in poll(2) together with a wake-up eventfd, so {@link #close()} from another
- * thread ends a blocked read at once (it then throws IOException "Stream closed"). The wait runs
- * in native code, so a virtual thread reading here pins its carrier: copy stdio on platform
- * threads.
+ * <p>Reads first wait for readiness, then read(2) what is there, so {@link #close()} from another
+ * thread ends a blocked read at once (it then throws IOException "Stream closed"). A platform
+ * thread waits in poll(2) together with a wake-up eventfd; a virtual thread parks on a shared
+ * epoll thread instead, so it does NOT pin its carrier: copying stdio on virtual threads is fine
+ * for pipes, FIFOs, sockets and ptys.
  */
 public final class FdInputStream extends InputStream {
   private static final int MAX_CHUNK = 64 * 1024;

@@ -160,6 +160,30 @@ class FdsTest {
   }
 
   @Test
+  void fifoWriterWaitsForAReaderWithADeadline() throws Exception {
+    Path fifo = tmp.resolve("out-fifo");
+    Fds.mkfifo(fifo, 0600);
+    assertThatThrownBy(() -> Fds.openFifo(fifo, Fds.O_WRONLY, java.time.Duration.ofMillis(100)))
+        .isInstanceOfSatisfying(SysException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ETIMEDOUT));
+    var writer = CompletableFuture.supplyAsync(() -> {
+      try {
+        return Fds.openFifo(fifo, Fds.O_WRONLY, java.time.Duration.ofSeconds(10));
+      } catch (IOException e) {
+        throw new RuntimeException(e);
+      }
+    });
+    Thread.sleep(100);
+    int reader = Fds.openFifo(fifo, Fds.O_RDONLY, java.time.Duration.ofSeconds(1));
+    int w = writer.get(10, TimeUnit.SECONDS);
+    assertThat(Fds.isNonBlocking(w)).isFalse();
+    Fds.writeFully(w, new byte[] {5}, 0, 1);
+    byte[] buf = new byte[1];
+    assertThat(Fds.read(reader, buf, 0, 1)).isEqualTo(1);
+    Fds.close(w);
+    Fds.close(reader);
+  }
+
+  @Test
   void pollTimesOutAndSeesData() throws Exception {
     try (Fds.Pipe pipe = Fds.pipe()) {
       assertThat(Fds.poll(pipe.readFd(), Fds.POLLIN, 10)).isZero();

@@ -43,6 +43,21 @@ public final class PrivateContainerd implements AutoCloseable {
     private static final Path RUNC_ROOT = Path.of("/run/containerd/runc");
     private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
 
+    /** Instances not closed yet: a JVM that ends early (test timeout, Ctrl-C) still cleans them up. */
+    private static final java.util.Set<PrivateContainerd> OPEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (PrivateContainerd cd : OPEN) {
+                try {
+                    cd.close();
+                } catch (RuntimeException ignored) {
+                    // Best effort while the JVM goes down.
+                }
+            }
+        }, "private-containerd-cleanup"));
+    }
+
     private final Path dir;
     private final Path root;
     private final Path state;
@@ -78,6 +93,7 @@ public final class PrivateContainerd implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         var cd = new PrivateContainerd(dir);
+        OPEN.add(cd);
         try {
             cd.writeConfig();
             cd.launch();
@@ -187,6 +203,7 @@ public final class PrivateContainerd implements AutoCloseable {
             return;
         }
         closed = true;
+        OPEN.remove(this);
         for (Process p : ctrProcesses) {
             p.destroyForcibly();
         }
