@@ -44,9 +44,10 @@ final class ServerConnection {
   }
 
   void start() {
-    // A platform thread: a blocking read is one system call, where a virtual thread would go
-    // through the poller for every wait. One per connection; shims have few connections.
-    Thread.ofPlatform().daemon().name("ttrpc-server-reader").start(this::readLoop);
+    // A virtual thread, like the handlers it starts: a handler started from here is queued on
+    // this carrier and runs as soon as the reader waits again, without waking another OS thread
+    // (measured: a third more calls/s for a single caller, same throughput under load).
+    Thread.ofVirtual().name("ttrpc-server-reader").start(this::readLoop);
   }
 
   private void readLoop() {
