@@ -1,0 +1,209 @@
+package dev.shim4j.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shim4j.api.task.v2.ConnectRequest;
+import dev.shim4j.api.task.v2.ConnectResponse;
+import dev.shim4j.api.task.v2.TaskTtrpc;
+import dev.shim4j.ttrpc.CallOptions;
+import dev.shim4j.ttrpc.Client;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The launchers the dist build made (target/shim4j/bin) work as containerd uses them: `-v`,
+ * `start` printing exactly one address (with and without the AOT cache), and the seed's
+ * transcript: start, then shim-proto-connect, then the daemon is gone.
+ */
+class LaunchersTest {
+  private static final Duration DEADLINE = Duration.ofSeconds(30);
+  private static final Path DIST = Path.of(System.getProperty("shim4j.dist", "target/shim4j")).toAbsolutePath();
+  private static final String SKELETON = "containerd-shim-skeleton-v1";
+  private static final String CONNECT = "shim-proto-connect";
+
+  @TempDir Path tmp;
+  private Path bundle;
+  private Process logReader;
+  private final List<Integer> daemons = new ArrayList<>();
+  private final List<Path> sockets = new ArrayList<>();
+
+  /** What a command printed: stdout and stderr apart, and its exit status. */
+  record Ran(int status, String stdout, String stderr) {}
+
+  @BeforeEach
+  void bundle() throws Exception {
+    bundle = Files.createDirectories(tmp.resolve("bundle"));
+    Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"annotations\":{}}");
+    Path log = bundle.resolve("log");
+    new ProcessBuilder("mkfifo", log.toString()).start().waitFor();
+    // containerd keeps a reader on the log FIFO; so does this test (opened read-write, so that
+    // it never sees EOF when a shim closes its end).
+    logReader = new ProcessBuilder("sh", "-c", "exec cat 0<>\"$0\"", log.toString())
+        .redirectOutput(tmp.resolve("shim.log").toFile()).start();
+  }
+
+  @AfterEach
+  void cleanUp() throws IOException {
+    for (int pid : daemons) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+    for (Path socket : sockets) {
+      Files.deleteIfExists(socket);
+    }
+    logReader.destroy();
+  }
+
+  @Test
+  void versionPrintsAVersionAndNothingElse() throws Exception {
+    Ran ran = run(DIST.resolve("bin").resolve(SKELETON), List.of("-v"));
+
+    assertThat(ran.status()).isZero();
+    assertThat(ran.stderr()).isEmpty();
+    assertThat(ran.stdout()).isNotBlank().containsPattern("[0-9]+\\.[0-9]+");
+  }
+
+  @Test
+  void distributionHasTheLaunchersAndTheirAotCaches() {
+    assertThat(DIST.resolve("bin").resolve(SKELETON)).isExecutable();
+    assertThat(DIST.resolve("bin").resolve(CONNECT)).isExecutable();
+    assertThat(DIST.resolve("lib/aot").resolve(SKELETON + ".aot")).isRegularFile();
+    assertThat(DIST.resolve("lib/aot").resolve(CONNECT + ".aot")).isRegularFile();
+  }
+
+  @Test
+  void startPrintsExactlyOneAddressWithTheAotCache() throws Exception {
+    String address = startAndCheck(DIST);
+
+    assertThat(connect(address).getShimPid()).isPositive();
+  }
+
+  @Test
+  void startPrintsExactlyOneAddressWithoutTheAotCache() throws Exception {
+    Path copy = copyOfDist(tmp.resolve("no-cache"));
+    try (Stream<Path> caches = Files.list(copy.resolve("lib/aot"))) {
+      for (Path cache : caches.toList()) {
+        Files.delete(cache);
+      }
+    }
+
+    String address = startAndCheck(copy);
+
+    assertThat(connect(address).getShimPid()).isPositive();
+  }
+
+  @Test
+  void startPrintsExactlyOneAddressWithAStaleAotCache() throws Exception {
+    Path copy = copyOfDist(tmp.resolve("stale-cache"));
+    Path cache = copy.resolve("lib/aot").resolve(SKELETON + ".aot");
+    byte[] head = Arrays.copyOf(Files.readAllBytes(cache), 4096); // a cut-off cache file
+    Files.write(cache, head);
+
+    String address = startAndCheck(copy);
+
+    assertThat(connect(address).getShimPid()).isPositive();
+  }
+
+  @Test
+  void launcherWorksThroughASymlinkElsewhere() throws Exception {
+    Path link = Files.createDirectories(tmp.resolve("prefix/bin")).resolve(SKELETON);
+    Files.createSymbolicLink(link, DIST.resolve("bin").resolve(SKELETON));
+
+    Ran ran = run(link, List.of("-v"));
+
+    assertThat(ran.status()).isZero();
+    assertThat(ran.stderr()).isEmpty();
+    assertThat(ran.stdout()).isNotBlank();
+  }
+
+  /** The seed's transcript: start prints an address, shim-proto-connect talks to it, the daemon exits. */
+  @Test
+  void seedTranscript() throws Exception {
+    String address = startAndCheck(DIST);
+    int daemon = connect(address).getShimPid();
+
+    Ran connected = run(DIST.resolve("bin").resolve(CONNECT), List.of(address));
+
+    assertThat(connected.status()).as("shim-proto-connect: %s", connected).isZero();
+    assertThat(connected.stdout()).contains("example");
+    Optional<ProcessHandle> handle = ProcessHandle.of(daemon);
+    if (handle.isPresent()) {
+      handle.get().onExit().get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+    }
+    assertThat(ProcessHandle.of(daemon).map(ProcessHandle::isAlive)).as("daemon alive").isNotEqualTo(Optional.of(true));
+    assertThat(socketOf(address)).doesNotExist();
+  }
+
+  /** Runs `start` as containerd 1.6 does and checks its combined output is one address line. */
+  private String startAndCheck(Path dist) throws Exception {
+    String id = "dist-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+    List<String> args = List.of("-namespace", "shim4j-dist-test", "-id", id,
+        "-address", tmp.resolve("containerd.sock").toString(), "-publish-binary", "/bin/false", "start");
+    ProcessBuilder builder = new ProcessBuilder(command(dist.resolve("bin").resolve(SKELETON), args))
+        .directory(bundle.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+        .redirectErrorStream(true);
+    Process start = builder.start();
+    String combined = new String(start.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(start.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+    assertThat(start.exitValue()).as("start output: %s", combined).isZero();
+    assertThat(combined).matches("unix:///[^\\s]+\\n?");
+    String address = combined.strip();
+    sockets.add(socketOf(address));
+    return address;
+  }
+
+  private ConnectResponse connect(String address) throws IOException {
+    try (Client client = Client.connect(address)) {
+      ConnectResponse response = new TaskTtrpc.Client(client)
+          .connect(ConnectRequest.newBuilder().build(), CallOptions.timeout(DEADLINE));
+      daemons.add(response.getShimPid());
+      return response;
+    }
+  }
+
+  private static Path socketOf(String address) {
+    return Path.of(address.substring("unix://".length()));
+  }
+
+  /** A copy of the distribution elsewhere (its launchers find lib/ relative to themselves). */
+  private static Path copyOfDist(Path target) throws Exception {
+    Process cp = new ProcessBuilder("cp", "-a", DIST.toString(), target.toString()).start();
+    assertThat(cp.waitFor()).isZero();
+    return target;
+  }
+
+  private static List<String> command(Path launcher, List<String> args) {
+    List<String> command = new ArrayList<>();
+    command.add(launcher.toString());
+    command.addAll(args);
+    return command;
+  }
+
+  private Ran run(Path launcher, List<String> args) throws Exception {
+    Path out = Files.createTempFile(tmp, "out", ".txt");
+    Path err = Files.createTempFile(tmp, "err", ".txt");
+    Process p = new ProcessBuilder(command(launcher, args))
+        .directory(bundle.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    if (!p.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError(launcher + " " + args + " did not exit within " + DEADLINE);
+    }
+    return new Ran(p.exitValue(), Files.readString(out), Files.readString(err));
+  }
+}

@@ -1,0 +1,84 @@
+# Shared pieces of scripts/bench-*: sourced, not run.
+# Needs: bash 4+, a JDK 25 (JAVA_HOME or the one on PATH), hyperfine, jq, root (shims put their
+# sockets in /run/containerd/s).
+
+bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+bench_dist=$bench_root/dist/target/shim4j
+
+bench_log() { echo "[bench] $*" >&2; }
+bench_die() { echo "[bench] error: $*" >&2; exit 1; }
+
+# A JDK 25 for the Java probes (the launchers pick their own).
+bench_java_home() {
+  local h
+  for h in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/java-25-openjdk-amd64; do
+    [[ -n $h && -x $h/bin/java ]] || continue
+    grep -q '^JAVA_VERSION="2[5-9]' "$h/release" 2>/dev/null && { echo "$h"; return; }
+  done
+  bench_die "no JDK 25 found: set JAVA_HOME"
+}
+
+# Builds the distribution (launchers + AOT caches) unless it is there.
+bench_ensure_dist() {
+  local java_home=$1
+  if [[ ! -x $bench_dist/bin/containerd-shim-skeleton-v1 || -n ${BENCH_REBUILD:-} ]]; then
+    bench_log "building dist (mvn package -pl dist -am)"
+    (cd "$bench_root" && JAVA_HOME=$java_home mvn -B -q package -pl dist -am -DskipTests) >&2
+  fi
+}
+
+# The probe class path: the bench classes of the dist module's jar, then the distribution's jars.
+bench_probe_classpath() {
+  local jar cp
+  cp=$(ls "$bench_root"/dist/target/dist-*.jar | head -1)
+  for jar in "$bench_dist"/lib/*.jar; do cp+=:$jar; done
+  echo "$cp"
+}
+
+# A bundle as containerd makes it for a shim's start: config.json, the `log` FIFO with a reader.
+# Sets bench_log_reader (pid of the reader).
+bench_make_bundle() {
+  local dir=$1
+  mkdir -p "$dir"
+  echo '{"ociVersion":"1.0.2","process":{"args":["/bin/true"],"cwd":"/"},"root":{"path":"rootfs"},"annotations":{}}' \
+    > "$dir/config.json"
+  rm -f "$dir/log"
+  mkfifo "$dir/log"
+  # Opened read-write: the reader holds a writer itself, so it never sees EOF when a shim
+  # closes its end, and later shims' opens never block (Go's daemon opens it before serving).
+  cat 0<> "$dir/log" > "$dir/../shim-$(basename "$dir").log" &
+  bench_log_reader=$!
+}
+
+# Pids of shim processes run with `-id $1` ($1 unique to this run), matched on whole arguments
+# (so a hyperfine whose command string mentions the id is not one of them).
+bench_pids_with() {
+  local id=$1 p i args
+  for p in /proc/[0-9]*; do
+    mapfile -d '' args < "$p/cmdline" 2>/dev/null || continue
+    for (( i = 0; i + 1 < ${#args[@]}; i++ )); do
+      if [[ ${args[i]} == -id && ${args[i+1]} == "$id" ]]; then
+        echo "${p#/proc/}"
+        break
+      fi
+    done
+  done
+  return 0
+}
+
+# SIGKILLs the processes carrying token $1 and waits until they are gone.
+bench_kill_token() {
+  local pid pids
+  pids=$(bench_pids_with "$1")
+  [[ -z $pids ]] && return 0
+  for pid in $pids; do kill -KILL "$pid" 2>/dev/null || true; done
+  for pid in $pids; do
+    for _ in $(seq 1 200); do [[ -d /proc/$pid ]] || break; sleep 0.01; done
+  done
+  return 0
+}
+
+# Median of numbers on stdin.
+bench_median() {
+  sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'
+}

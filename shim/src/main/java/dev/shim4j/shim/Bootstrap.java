@@ -1,0 +1,208 @@
+package dev.shim4j.shim;
+
+import dev.shim4j.shim.bundle.BundleFiles;
+import dev.shim4j.api.bootstrap.v1.BootstrapParams;
+import dev.shim4j.api.task.v2.DeleteResponse;
+import dev.shim4j.shim.log.ShimLogging;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One run of a shim binary: flags, then {@code start}, {@code delete} or serve. Returns the exit
+ * status instead of exiting, so that tests can drive it; {@link Shim#run} exits with it.
+ *
+ * <p>stdout is protocol in {@code start} and {@code delete}: only the answer is written there.
+ * Errors are one line on stderr and status 1.
+ */
+final class Bootstrap {
+  /** containerd writes stdin and closes it at once; a terminal (manual runs) is not read. */
+  private static final Duration STDIN_DEADLINE = Duration.ofSeconds(5);
+
+  private final String runtimeId;
+  private final Shim.Factory factory;
+  private final Map<String, String> env;
+  private final InputStream stdin;
+  private final PrintStream stdout;
+  private final PrintStream stderr;
+
+  Bootstrap(String runtimeId, Shim.Factory factory, Map<String, String> env,
+      InputStream stdin, PrintStream stdout, PrintStream stderr) {
+    this.runtimeId = runtimeId;
+    this.factory = factory;
+    this.env = env;
+    this.stdin = stdin;
+    this.stdout = stdout;
+    this.stderr = stderr;
+  }
+
+  /**
+   * The real process streams, with stderr kept for the bootstrap's own one-line errors and
+   * everything else that would write there diverted (see {@link StderrDiversion}); logs go to the
+   * bundle's log.
+   */
+  static Bootstrap standard(String runtimeId, Shim.Factory factory) {
+    PrintStream realErr = StderrDiversion.divert();
+    return new Bootstrap(runtimeId, factory, System.getenv(), System.in, System.out, realErr);
+  }
+
+  int run(List<String> args) {
+    Flags flags;
+    try {
+      flags = Flags.parse(args, env);
+    } catch (Flags.UsageException e) {
+      return fail(e.getMessage());
+    }
+    if (flags.version()) {
+      printVersion();
+      return 0;
+    }
+    if (flags.info()) {
+      return fail("-info is not supported: this shim has no runtime info to report");
+    }
+    Config config = new Config();
+    LazyPublisher publisher = new LazyPublisher(flags);
+    Shim shim;
+    try {
+      shim = factory.create(new ShimContext(runtimeId, flags.id(), flags.namespace(), flags, publisher, config));
+    } catch (Exception e) {
+      return fail("cannot create the shim: " + describe(e));
+    }
+    return switch (flags.action()) {
+      case Flags.ACTION_START -> start(flags, config, shim);
+      case Flags.ACTION_DELETE -> delete(flags, config, shim);
+      default -> new ShimServer(runtimeId, flags, config, shim, publisher).serve();
+    };
+  }
+
+  private int start(Flags flags, Config config, Shim shim) {
+    try {
+      setUpLogging(flags, config);
+      StartInput input = StartInput.parse(readStdin(), flags.id(), flags.namespace());
+      StartOpts opts = startOpts(flags, input);
+      String address = shim.startShim(opts);
+      stdout.print(StartAnswer.format(address, flags.maxShimVersion(), input.params().isPresent()));
+      stdout.flush();
+      return 0;
+    } catch (Exception e) {
+      return fail("start failed: " + describe(e));
+    }
+  }
+
+  static StartOpts startOpts(Flags flags, StartInput input) {
+    BootstrapParams params = input.params().orElse(BootstrapParams.getDefaultInstance());
+    Path socketDir = params.hasSocketDir() && !params.getSocketDir().isEmpty()
+        ? Path.of(params.getSocketDir()) : ShimAddress.DEFAULT_SOCKET_DIR;
+    return new StartOpts(
+        flags.id(),
+        flags.namespace(),
+        firstNonEmpty(flags.address(), params.getContainerdGrpcAddress()),
+        firstNonEmpty(flags.ttrpcAddress(), params.getContainerdTtrpcAddress()),
+        firstNonEmpty(flags.publishBinary(), params.getContainerdBinary()),
+        flags.bundlePath(),
+        flags.debug(),
+        input.options(),
+        socketDir);
+  }
+
+  private int delete(Flags flags, Config config, Shim shim) {
+    try {
+      setUpLogging(flags, config);
+      Path bundle = flags.bundlePath();
+      DeleteResponse response = shim.deleteShim(new DeleteOpts(flags.id(), flags.namespace(), bundle));
+      removeStaleSocket(bundle);
+      response.writeTo(stdout);
+      stdout.flush();
+      return 0;
+    } catch (Exception e) {
+      return fail("delete failed: " + describe(e));
+    }
+  }
+
+  /**
+   * A daemon that died leaves its socket file behind; remove it, but never the socket of a daemon
+   * that still serves (a grouped shim lives on after one of its containers is deleted).
+   */
+  private static void removeStaleSocket(Path bundle) throws IOException {
+    var address = BundleFiles.readAddress(bundle);
+    if (address.isPresent()) {
+      Path socket = ShimAddress.pathOf(address.get());
+      if (!ShimAddress.isServed(socket)) {
+        Files.deleteIfExists(socket);
+      }
+    }
+  }
+
+  /** Logs go to the bundle's {@code log} FIFO (containerd copies them into its own log). */
+  static void setUpLogging(Flags flags, Config config) {
+    if (config.noSetupLogger()) {
+      return;
+    }
+    Path log = flags.bundlePath().resolve("log");
+    if (!Files.exists(log)) {
+      return;
+    }
+    Level level = flags.debug() ? Level.DEBUG : config.defaultLogLevel();
+    try {
+      ShimLogging.configure(log, level);
+    } catch (Exception e) {
+      // Logging is a convenience; a shim that cannot log must still work.
+    }
+  }
+
+  private byte[] readStdin() throws IOException, InterruptedException {
+    var console = System.console();
+    if (stdin == System.in && console != null && console.isTerminal()) {
+      return new byte[0];
+    }
+    CompletableFuture<byte[]> read = new CompletableFuture<>();
+    // A platform thread: starting the virtual-thread scheduler would cost start-up time.
+    Thread.ofPlatform().daemon().name("start-stdin").start(() -> {
+      try {
+        read.complete(stdin.readAllBytes());
+      } catch (IOException e) {
+        read.completeExceptionally(e);
+      }
+    });
+    try {
+      return read.get(STDIN_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new IOException("stdin was not closed within " + STDIN_DEADLINE.toSeconds() + "s");
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+    }
+  }
+
+  private void printVersion() {
+    String version = Shim.class.getPackage().getImplementationVersion();
+    stdout.println(runtimeId + ":");
+    stdout.println("  Version:  " + (version == null ? "dev" : version));
+    stdout.println("  Java version: " + Runtime.version());
+    stdout.flush();
+  }
+
+  private int fail(String message) {
+    stderr.println(runtimeId + ": " + message.replace('\n', ' '));
+    stderr.flush();
+    return 1;
+  }
+
+  static String describe(Throwable e) {
+    String message = e.getMessage();
+    return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+  }
+
+  private static String firstNonEmpty(String a, String b) {
+    return a.isEmpty() ? b : a;
+  }
+}

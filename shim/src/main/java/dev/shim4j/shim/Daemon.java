@@ -1,0 +1,87 @@
+package dev.shim4j.shim;
+
+import dev.shim4j.shim.bundle.BundleFiles;
+import dev.shim4j.shim.reaper.Child;
+import dev.shim4j.shim.reaper.Command;
+import dev.shim4j.shim.reaper.Reaper;
+import dev.shim4j.shim.reaper.Stdio;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts a shim daemon the way {@code start} must: the listening socket is created here, in the
+ * start process, and handed to the daemon as its stdin, so the socket accepts connections
+ * (queued in the backlog) before the daemon's JVM is even up and containerd's first connect
+ * never fails. The daemon is this same program without the {@code start} action, in its own
+ * session, in the bundle directory, with stdout and stderr on /dev/null so that it does not hold
+ * the pipes containerd reads {@code start}'s answer from.
+ */
+public final class Daemon {
+  private static final System.Logger LOG = System.getLogger(Daemon.class.getName());
+
+  private Daemon() {}
+
+  /** Spawns (or finds) the daemon for this container alone: the group key is the container id. */
+  public static String spawn(StartOpts opts) throws IOException {
+    return spawn(opts, opts.id());
+  }
+
+  /**
+   * Spawns the daemon serving {@code group}, or returns the address of the one already serving
+   * it. A socket file nobody answers on is stale (its daemon died) and is replaced.
+   */
+  public static String spawn(StartOpts opts, String group) throws IOException {
+    String address = ShimAddress.of(opts.containerdAddress(), opts.namespace(), group, opts.socketDir());
+    Path socket = ShimAddress.pathOf(address);
+    createSocketDir(socket.getParent());
+    int listener = -1;
+    // Two rounds: another start for the same group may bind between our check and our bind.
+    for (int round = 0; round < 2 && listener < 0; round++) {
+      if (ShimAddress.isServed(socket)) {
+        LOG.log(System.Logger.Level.DEBUG, "reusing the shim at {0}", address);
+        BundleFiles.writeAddress(opts.bundle(), address);
+        return address;
+      }
+      Files.deleteIfExists(socket);
+      try {
+        listener = UnixListener.listen(socket);
+      } catch (FileAlreadyExistsException lostRace) {
+        listener = -1;
+      }
+    }
+    if (listener < 0) {
+      throw new IOException("cannot listen on " + socket + ": another process keeps binding it");
+    }
+    try {
+      Child daemon = Reaper.get().spawn(daemonCommand(opts.bundle()).withStdio(
+          Stdio.fd(listener), Stdio.devNull(), Stdio.devNull()));
+      OomScore.adjustChild(daemon.pid());
+      BundleFiles.writeAddress(opts.bundle(), address);
+      return address;
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(socket);
+      throw e;
+    } finally {
+      UnixListener.close(listener);
+    }
+  }
+
+  /** This program's own command line, minus the {@code start} action, in a new session. */
+  static Command daemonCommand(Path bundle) throws IOException {
+    List<String> argv = DaemonCommandLine.current();
+    return new Command(argv, null, bundle, Stdio.devNull(), Stdio.devNull(), Stdio.devNull(), Map.of(), true);
+  }
+
+  private static void createSocketDir(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir);
+      // 0711: others may reach a socket whose name they know, but not list the directory.
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+    }
+  }
+}

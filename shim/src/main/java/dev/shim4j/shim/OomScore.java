@@ -1,0 +1,32 @@
+package dev.shim4j.shim;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The daemon's oom_score_adj is one more than containerd's, so that under memory pressure the
+ * kernel kills a shim before containerd. Run in {@code start}, whose score is containerd's
+ * (inherited), on the freshly spawned daemon. Best effort: an unprivileged containerd may not
+ * lower or raise scores, and that must not fail a start.
+ */
+final class OomScore {
+  private static final int MAX = 1000;
+
+  private OomScore() {}
+
+  static void adjustChild(int pid) {
+    try {
+      int own = read(Path.of("/proc/self/oom_score_adj"));
+      int wanted = Math.min(own + 1, MAX);
+      Files.writeString(Path.of("/proc/" + pid + "/oom_score_adj"), Integer.toString(wanted));
+    } catch (IOException | RuntimeException e) {
+      System.getLogger(OomScore.class.getName())
+          .log(System.Logger.Level.DEBUG, "cannot adjust oom_score_adj of " + pid, e);
+    }
+  }
+
+  static int read(Path file) throws IOException {
+    return Integer.parseInt(Files.readString(file).strip());
+  }
+}

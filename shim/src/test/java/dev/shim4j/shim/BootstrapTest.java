@@ -1,0 +1,145 @@
+package dev.shim4j.shim;
+
+import dev.shim4j.shim.bundle.BundleFiles;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Timestamp;
+import dev.shim4j.api.task.v2.DeleteResponse;
+import dev.shim4j.api.task.v2.TaskTtrpc;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The bootstrap driven in-process: exit statuses and exactly what reaches stdout and stderr. */
+class BootstrapTest {
+  private static final DeleteResponse DELETED = DeleteResponse.newBuilder()
+      .setPid(42).setExitStatus(137).setExitedAt(Timestamp.newBuilder().setSeconds(1700000000)).build();
+
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private final List<DeleteOpts> deletes = new ArrayList<>();
+  private final List<ShimContext> contexts = new ArrayList<>();
+
+  private class FakeShim implements Shim {
+    FakeShim(ShimContext context) {
+      contexts.add(context);
+      context.config().noReaper(true);
+    }
+
+    @Override
+    public DeleteResponse deleteShim(DeleteOpts opts) {
+      deletes.add(opts);
+      return DELETED;
+    }
+
+    @Override
+    public void waitForExit() {}
+
+    @Override
+    public TaskTtrpc.Service taskService() {
+      return new TaskTtrpc.Service() {};
+    }
+  }
+
+  private int run(String... args) {
+    var bootstrap = new Bootstrap("io.containerd.fake.v1", FakeShim::new, Map.of(),
+        new ByteArrayInputStream(new byte[0]), new PrintStream(out, true), new PrintStream(err, true));
+    return bootstrap.run(List.of(args));
+  }
+
+  private String stderr() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void badFlagIsOneLineOnStderrAndStatusOne() {
+    assertThat(run("-namespace", "ns", "-id", "c", "-nope", "start")).isEqualTo(1);
+    assertThat(out.size()).isZero();
+    assertThat(stderr()).contains("-nope").endsWith(System.lineSeparator());
+    assertThat(stderr().lines()).hasSize(1);
+    assertThat(contexts).as("no shim is created for a bad command line").isEmpty();
+  }
+
+  @Test
+  void missingRequiredValueIsOneLineOnStderr() {
+    assertThat(run("-id", "c", "delete")).isEqualTo(1);
+    assertThat(out.size()).isZero();
+    assertThat(stderr().lines()).singleElement().asString().contains("namespace");
+  }
+
+  @Test
+  void versionIsPrinted() {
+    assertThat(run("-v")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("io.containerd.fake.v1:").contains("Version:");
+  }
+
+  @Test
+  void deletePrintsExactlyTheMarshalledResponse(@TempDir Path bundle) {
+    assertThat(run("-namespace", "ns", "-id", "c1", "-bundle", bundle.toString(), "delete")).isZero();
+    assertThat(out.toByteArray()).isEqualTo(DELETED.toByteArray());
+    assertThat(deletes).containsExactly(new DeleteOpts("c1", "ns", bundle.toAbsolutePath()));
+    assertThat(contexts.getFirst().runtimeId()).isEqualTo("io.containerd.fake.v1");
+    assertThat(contexts.getFirst().namespace()).isEqualTo("ns");
+  }
+
+  @Test
+  void deleteIsIdempotent(@TempDir Path bundle) {
+    assertThat(run("-namespace", "ns", "-id", "c1", "-bundle", bundle.toString(), "delete")).isZero();
+    assertThat(run("-namespace", "ns", "-id", "c1", "-bundle", bundle.toString(), "delete")).isZero();
+    assertThat(deletes).hasSize(2);
+    byte[] twice = new byte[DELETED.getSerializedSize() * 2];
+    System.arraycopy(DELETED.toByteArray(), 0, twice, 0, DELETED.getSerializedSize());
+    System.arraycopy(DELETED.toByteArray(), 0, twice, DELETED.getSerializedSize(), DELETED.getSerializedSize());
+    assertThat(out.toByteArray()).isEqualTo(twice);
+  }
+
+  @Test
+  void deleteRemovesADeadDaemonsSocketButNotALiveOne(@TempDir Path dir) throws Exception {
+    Path bundle = Files.createDirectory(dir.resolve("bundle"));
+    Path socket = dir.resolve("s");
+    BundleFiles.writeAddress(bundle, "unix://" + socket);
+    try (ServerSocketChannel live = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      live.bind(UnixDomainSocketAddress.of(socket));
+      assertThat(run("-namespace", "ns", "-id", "c1", "-bundle", bundle.toString(), "delete")).isZero();
+      assertThat(Files.exists(socket)).as("a grouped daemon still serves").isTrue();
+    }
+    assertThat(Files.exists(socket)).isTrue();
+    assertThat(run("-namespace", "ns", "-id", "c1", "-bundle", bundle.toString(), "delete")).isZero();
+    assertThat(Files.exists(socket)).as("the stale socket is gone").isFalse();
+  }
+
+  @Test
+  void failedDeleteIsAnErrorWithNothingOnStdout(@TempDir Path bundle) {
+    var bootstrap = new Bootstrap("io.containerd.fake.v1", ctx -> new FakeShim(ctx) {
+      @Override
+      public DeleteResponse deleteShim(DeleteOpts opts) {
+        throw new IllegalStateException("runc delete failed");
+      }
+    }, Map.of(), new ByteArrayInputStream(new byte[0]), new PrintStream(out, true), new PrintStream(err, true));
+    assertThat(bootstrap.run(List.of("-namespace", "ns", "-id", "c1", "-bundle", bundle.toString(), "delete")))
+        .isEqualTo(1);
+    assertThat(out.size()).isZero();
+    assertThat(stderr()).contains("runc delete failed");
+  }
+
+  @Test
+  void factoryFailureIsReported() {
+    var bootstrap = new Bootstrap("io.containerd.fake.v1", ctx -> {
+      throw new IllegalArgumentException("bad config");
+    }, Map.of(), new ByteArrayInputStream(new byte[0]), new PrintStream(out, true), new PrintStream(err, true));
+    assertThat(bootstrap.run(List.of("-namespace", "ns", "-id", "c1", "delete"))).isEqualTo(1);
+    assertThat(out.size()).isZero();
+    assertThat(stderr()).contains("bad config");
+  }
+}

@@ -1,0 +1,209 @@
+package dev.shim4j.sys;
+
+import static dev.shim4j.sys.Native.INT;
+import static dev.shim4j.sys.Native.LONG;
+import static dev.shim4j.sys.Native.PTR;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** Process identity, sessions, prctl, signals to pids, and waitpid. */
+public final class Processes {
+  /** waitpid option: return at once when no child has exited. */
+  public static final int WNOHANG = 1;
+  /** waitpid pid: any child. */
+  public static final int ANY_CHILD = -1;
+
+  private static final int PR_SET_PDEATHSIG = 1;
+  private static final int PR_SET_CHILD_SUBREAPER = 36;
+  private static final int PR_GET_CHILD_SUBREAPER = 37;
+
+  private static final MethodHandle GETPID = Native.plain("getpid", Native.fn(INT));
+  private static final MethodHandle GETPPID = Native.plain("getppid", Native.fn(INT));
+  private static final MethodHandle GETUID = Native.plain("getuid", Native.fn(INT));
+  private static final MethodHandle GETGID = Native.plain("getgid", Native.fn(INT));
+  private static final MethodHandle SETSID = Native.withErrno("setsid", Native.fn(INT));
+  private static final MethodHandle GETSID = Native.withErrno("getsid", Native.fn(INT, INT));
+  private static final MethodHandle KILL = Native.withErrno("kill", Native.fn(INT, INT, INT));
+  private static final MethodHandle WAITPID =
+      Native.withErrno("waitpid", Native.fn(INT, INT, PTR, INT));
+  private static final MethodHandle PRCTL =
+      Native.variadicWithErrno("prctl", Native.fn(INT, INT, LONG, LONG, LONG, LONG), 1);
+
+  private Processes() {}
+
+  public static int getpid() {
+    try {
+      return (int) GETPID.invokeExact();
+    } catch (Throwable t) {
+      throw Native.unexpected(t);
+    }
+  }
+
+  public static int getppid() {
+    try {
+      return (int) GETPPID.invokeExact();
+    } catch (Throwable t) {
+      throw Native.unexpected(t);
+    }
+  }
+
+  public static int getuid() {
+    try {
+      return (int) GETUID.invokeExact();
+    } catch (Throwable t) {
+      throw Native.unexpected(t);
+    }
+  }
+
+  public static int getgid() {
+    try {
+      return (int) GETGID.invokeExact();
+    } catch (Throwable t) {
+      throw Native.unexpected(t);
+    }
+  }
+
+  /** Makes the calling process a session and group leader; returns the new session id. */
+  public static int setsid() throws SysException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment err = Native.errnoBuffer(arena);
+      int sid = (int) SETSID.invokeExact(err);
+      if (sid < 0) {
+        throw new SysException("setsid", Native.errno(err));
+      }
+      return sid;
+    } catch (SysException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw Native.unexpected(t);
+    }
+  }
+
+  /** The session id of {@code pid} (0 = the caller). */
+  public static int getsid(int pid) throws SysException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment err = Native.errnoBuffer(arena);
+      int sid = (int) GETSID.invokeExact(err, pid);
+      if (sid < 0) {
+        throw new SysException("getsid", String.valueOf(pid), Native.errno(err));
+      }
+      return sid;
+    } catch (SysException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw Native.unexpected(t);
+    }
+  }
+
+  /** kill(2): signal {@code pid} (negative = a process group). Signal 0 only checks existence. */
+  public static void kill(int pid, int signal) throws SysException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment err = Native.errnoBuffer(arena);
+      if ((int) KILL.invokeExact(err, pid, signal) != 0) {
+        throw new SysException("kill", pid + " " + Signals.name(signal), Native.errno(err));
+      }
+    } catch (SysException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw Native.unexpected(t);
+    }
+  }
+
+  /** True when a process with this pid exists (it may be a zombie). */
+  public static boolean exists(int pid) {
+    try {
+      kill(pid, 0);
+      return true;
+    } catch (SysException e) {
+      return e.errno() == Errno.EPERM;
+    }
+  }
+
+  /**
+   * waitpid(2). Blocks unless {@code options} has {@link #WNOHANG} (then empty when nothing has
+   * exited). Retries EINTR. Throws ECHILD when there is no child to wait for.
+   *
+   * <p>A blocking call parks the calling thread in native code: call it from a platform thread.
+   */
+  public static Optional<WaitStatus> waitpid(int pid, int options) throws SysException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment err = Native.errnoBuffer(arena);
+      MemorySegment status = arena.allocate(INT);
+      while (true) {
+        int reaped = (int) WAITPID.invokeExact(err, pid, status, options);
+        if (reaped > 0) {
+          return Optional.of(new WaitStatus(reaped, status.get(INT, 0)));
+        }
+        if (reaped == 0) {
+          return Optional.empty();
+        }
+        int errno = Native.errno(err);
+        if (errno != Errno.EINTR) {
+          throw new SysException("waitpid", String.valueOf(pid), errno);
+        }
+      }
+    } catch (SysException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw Native.unexpected(t);
+    }
+  }
+
+  /** Makes this process a child subreaper: orphaned descendants are reparented to it. */
+  public static void setChildSubreaper(boolean on) throws SysException {
+    prctl("prctl(PR_SET_CHILD_SUBREAPER)", PR_SET_CHILD_SUBREAPER, on ? 1 : 0);
+  }
+
+  public static boolean isChildSubreaper() throws SysException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment value = arena.allocate(INT);
+      prctl("prctl(PR_GET_CHILD_SUBREAPER)", PR_GET_CHILD_SUBREAPER, value.address());
+      return value.get(INT, 0) != 0;
+    }
+  }
+
+  /**
+   * PR_SET_PDEATHSIG: the kernel sends {@code signal} to the calling process when the THREAD that
+   * created it exits. In a JVM that thread is arbitrary, so use with care.
+   */
+  public static void setParentDeathSignal(int signal) throws SysException {
+    prctl("prctl(PR_SET_PDEATHSIG)", PR_SET_PDEATHSIG, signal);
+  }
+
+  private static void prctl(String call, int option, long arg2) throws SysException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment err = Native.errnoBuffer(arena);
+      if ((int) PRCTL.invokeExact(err, option, arg2, 0L, 0L, 0L) != 0) {
+        throw new SysException(call, Native.errno(err));
+      }
+    } catch (SysException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw Native.unexpected(t);
+    }
+  }
+
+  /** /proc/PID/oom_score_adj (-1000..1000). */
+  public static int oomScoreAdj(int pid) throws IOException {
+    String text = Files.readString(oomPath(pid), StandardCharsets.US_ASCII).trim();
+    return Integer.parseInt(text);
+  }
+
+  public static void setOomScoreAdj(int pid, int value) throws IOException {
+    if (value < -1000 || value > 1000) {
+      throw new IllegalArgumentException("oom_score_adj out of range: " + value);
+    }
+    Files.writeString(oomPath(pid), Integer.toString(value), StandardCharsets.US_ASCII);
+  }
+
+  private static Path oomPath(int pid) {
+    return Path.of("/proc", pid == 0 ? "self" : Integer.toString(pid), "oom_score_adj");
+  }
+}
