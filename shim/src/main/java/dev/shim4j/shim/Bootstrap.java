@@ -1,5 +1,6 @@
 package dev.shim4j.shim;
 
+import dev.shim4j.shim.bundle.BundleFiles;
 import dev.shim4j.api.bootstrap.v1.BootstrapParams;
 import dev.shim4j.api.task.v2.DeleteResponse;
 import dev.shim4j.shim.log.ShimLogging;
@@ -45,8 +46,14 @@ final class Bootstrap {
     this.stderr = stderr;
   }
 
+  /**
+   * The real process streams, with stderr kept for the bootstrap's own one-line errors and
+   * everything else that would write there diverted (see {@link StderrDiversion}); logs go to the
+   * bundle's log.
+   */
   static Bootstrap standard(String runtimeId, Shim.Factory factory) {
-    return new Bootstrap(runtimeId, factory, System.getenv(), System.in, System.out, System.err);
+    PrintStream realErr = StderrDiversion.divert();
+    return new Bootstrap(runtimeId, factory, System.getenv(), System.in, System.out, realErr);
   }
 
   int run(List<String> args) {
@@ -127,7 +134,7 @@ final class Bootstrap {
    * that still serves (a grouped shim lives on after one of its containers is deleted).
    */
   private static void removeStaleSocket(Path bundle) throws IOException {
-    var address = AddressFile.read(bundle);
+    var address = BundleFiles.readAddress(bundle);
     if (address.isPresent()) {
       Path socket = ShimAddress.pathOf(address.get());
       if (!ShimAddress.isServed(socket)) {
@@ -159,7 +166,8 @@ final class Bootstrap {
       return new byte[0];
     }
     CompletableFuture<byte[]> read = new CompletableFuture<>();
-    Thread.ofVirtual().name("start-stdin").start(() -> {
+    // A platform thread: starting the virtual-thread scheduler would cost start-up time.
+    Thread.ofPlatform().daemon().name("start-stdin").start(() -> {
       try {
         read.complete(stdin.readAllBytes());
       } catch (IOException e) {

@@ -1,5 +1,6 @@
 package dev.shim4j.shim;
 
+import dev.shim4j.shim.bundle.BundleFiles;
 import dev.shim4j.shim.reaper.Child;
 import dev.shim4j.shim.reaper.Command;
 import dev.shim4j.shim.reaper.Reaper;
@@ -43,7 +44,7 @@ public final class Daemon {
     for (int round = 0; round < 2 && listener < 0; round++) {
       if (ShimAddress.isServed(socket)) {
         LOG.log(System.Logger.Level.DEBUG, "reusing the shim at {0}", address);
-        AddressFile.write(opts.bundle(), address);
+        BundleFiles.writeAddress(opts.bundle(), address);
         return address;
       }
       Files.deleteIfExists(socket);
@@ -60,7 +61,7 @@ public final class Daemon {
       Child daemon = Reaper.get().spawn(daemonCommand(opts.bundle()).withStdio(
           Stdio.fd(listener), Stdio.devNull(), Stdio.devNull()));
       OomScore.adjustChild(daemon.pid());
-      AddressFile.write(opts.bundle(), address);
+      BundleFiles.writeAddress(opts.bundle(), address);
       return address;
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(socket);

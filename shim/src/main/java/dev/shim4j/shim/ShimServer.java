@@ -1,6 +1,7 @@
 package dev.shim4j.shim;
 
 import dev.shim4j.api.task.v2.TaskTtrpc;
+import dev.shim4j.shim.log.ShimLogging;
 import dev.shim4j.shim.reaper.Reaper;
 import dev.shim4j.sys.Processes;
 import dev.shim4j.sys.Signals;
@@ -29,6 +30,8 @@ final class ShimServer {
   static final String TASK_V3 = "containerd.task.v3.Task";
   /** How long in-flight calls may take to finish once the shim decided to exit. */
   static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+  /** The last lines must reach the log before the JVM exits; a reader that is gone costs them. */
+  static final Duration LOG_FLUSH = Duration.ofSeconds(2);
 
   private final String runtimeId;
   private final Flags flags;
@@ -102,6 +105,11 @@ final class ShimServer {
       log.log(Level.WARNING, "closing the publisher failed: " + Bootstrap.describe(e), e);
     }
     log.log(Level.INFO, "shim exited");
+    try {
+      ShimLogging.flush(LOG_FLUSH);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void becomeSubreaper() {

@@ -1,5 +1,6 @@
 package dev.shim4j.shim;
 
+import dev.shim4j.shim.bundle.BundleFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Timestamp;
@@ -107,7 +108,7 @@ class BootstrapTest {
   void deleteRemovesADeadDaemonsSocketButNotALiveOne(@TempDir Path dir) throws Exception {
     Path bundle = Files.createDirectory(dir.resolve("bundle"));
     Path socket = dir.resolve("s");
-    AddressFile.write(bundle, "unix://" + socket);
+    BundleFiles.writeAddress(bundle, "unix://" + socket);
     try (ServerSocketChannel live = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       live.bind(UnixDomainSocketAddress.of(socket));
       assertThat(run("-namespace", "ns", "-id", "c1", "-bundle", bundle.toString(), "delete")).isZero();

@@ -34,19 +34,26 @@ class StartServeTest {
   @TempDir Path bundle;
   private final List<Long> daemons = new ArrayList<>();
   private final List<Path> sockets = new ArrayList<>();
+  private final List<String> ids = new ArrayList<>();
 
   @AfterEach
   void killLeftovers() throws Exception {
     for (long pid : daemons) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
+    // Daemons a failed test never reached: found by the unique id on their command line.
+    ProcessHandle.allProcesses()
+        .filter(h -> h.info().arguments().map(args -> List.of(args).stream().anyMatch(ids::contains)).orElse(false))
+        .forEach(ProcessHandle::destroyForcibly);
     for (Path socket : sockets) {
       Files.deleteIfExists(socket);
     }
   }
 
-  private static String uniqueId() {
-    return "shim4j-test-" + UUID.randomUUID();
+  private String uniqueId() {
+    String id = "shim4j-test-" + UUID.randomUUID();
+    ids.add(id);
+    return id;
   }
 
   private ConnectResponse connect(String address, String service) {
@@ -201,5 +208,45 @@ class StartServeTest {
     assertThat(r.status()).isEqualTo(1);
     assertThat(r.stdout()).isEmpty();
     assertThat(r.stderr().lines()).singleElement().asString().contains("-wat");
+  }
+
+  @Test
+  void serveWithoutAListenerFailsClearly() throws Exception {
+    ShimProcess.Result r = ShimProcess.run(bundle, Map.of(), new byte[0], "-namespace", "ns", "-id", uniqueId());
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.stdout()).isEmpty();
+  }
+
+  @Test
+  void serveOnASocketPathAndStopOnSigint() throws Exception {
+    String id = uniqueId();
+    Path socket = bundle.resolve("manual.sock");
+    Files.writeString(bundle.resolve("log"), "");
+    List<String> cmd = ShimProcess.javaCommand(TestShim.class.getName());
+    cmd.addAll(List.of("-namespace", "ns", "-id", id, "-socket", "unix://" + socket, "-debug"));
+    Process daemon = new ProcessBuilder(cmd).directory(bundle.toFile())
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    daemons.add(daemon.pid());
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!ShimAddress.isServed(socket) && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(connect("unix://" + socket, TaskTtrpc.SERVICE_NAME).getShimPid()).isEqualTo(daemon.pid());
+
+    new ProcessBuilder("kill", "-INT", Long.toString(daemon.pid())).start().waitFor();
+    assertThat(daemon.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)).as("SIGINT ends the daemon").isTrue();
+    assertThat(daemon.exitValue()).isZero();
+    assertThat(Files.exists(socket)).isFalse();
+    String log = Files.readString(bundle.resolve("log"));
+    assertThat(log).contains("level=info msg=\"server started\"").contains("msg=\"Shutting down shim instance\"");
+  }
+
+  @Test
+  void deleteInItsOwnProcessPrintsOnlyTheResponse() throws Exception {
+    ShimProcess.Result r = ShimProcess.run(bundle, Map.of(), new byte[0],
+        "-namespace", "ns", "-id", uniqueId(), "-address", ShimProcess.CONTAINERD, "-bundle", bundle.toString(), "delete");
+    assertThat(r.status()).isZero();
+    assertThat(r.stderr()).as("no JVM warning either: containerd logs stderr").isEmpty();
+    assertThat(r.stdout()).isEqualTo(dev.shim4j.api.task.v2.DeleteResponse.newBuilder().setExitStatus(137).build().toByteArray());
   }
 }

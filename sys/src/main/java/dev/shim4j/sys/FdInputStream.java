@@ -8,13 +8,13 @@ import java.lang.foreign.MemorySegment;
 /**
  * An InputStream over a raw descriptor it owns (closing the stream closes the descriptor).
  *
- * <p>Reads wait in poll(2) in short slices so that {@link #close()} from another thread ends a
- * blocked read within about {@value #SLICE_MILLIS} ms (it then throws IOException). Each slice
- * runs in native code, so a virtual thread reading here pins its carrier: copy stdio on platform
- * threads.
+ * <p>Reads first wait for readiness, then read(2) what is there, so {@link #close()} from another
+ * thread ends a blocked read at once (it then throws IOException "Stream closed"). A platform
+ * thread waits in poll(2) together with a wake-up eventfd; a virtual thread parks on a shared
+ * epoll thread instead, so it does NOT pin its carrier: copying stdio on virtual threads is fine
+ * for pipes, FIFOs, sockets and ptys.
  */
 public final class FdInputStream extends InputStream {
-  static final int SLICE_MILLIS = 100;
   private static final int MAX_CHUNK = 64 * 1024;
 
   private final FdHandle handle;
@@ -47,15 +47,8 @@ public final class FdInputStream extends InputStream {
       int chunk = Math.min(len, MAX_CHUNK);
       MemorySegment buf = arena.allocate(chunk);
       while (true) {
-        if (handle.isClosed()) {
-          throw new IOException("Stream closed");
-        }
-        short revents = Fds.poll(handle.fd(), Fds.POLLIN, SLICE_MILLIS);
-        if (revents == 0) {
+        if (handle.await(Fds.POLLIN, -1) == 0) {
           continue;
-        }
-        if ((revents & Fds.POLLNVAL) != 0) {
-          throw new SysException("poll", String.valueOf(handle.fd()), Errno.EBADF);
         }
         int n;
         try {

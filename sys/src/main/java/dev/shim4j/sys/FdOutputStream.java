@@ -7,12 +7,17 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * An OutputStream over a raw descriptor it owns (closing the stream closes the descriptor).
- * Writes wait for room in poll(2) slices so a concurrent {@link #close()} ends them; a write to a
+ * Writes wait for room in poll(2) so that a concurrent {@link #close()} ends them at once; a write to a
  * pipe nobody reads fails with EPIPE (the JVM does not die of SIGPIPE). Same threading note as
- * {@link FdInputStream}.
+ * {@link FdInputStream}: virtual threads are fine.
  */
 public final class FdOutputStream extends OutputStream {
   private static final int MAX_CHUNK = 64 * 1024;
+  /**
+   * Per write(2) on a virtual thread: after POLLOUT a pipe has room for at least one page, so a
+   * write of at most PIPE_BUF bytes does not block (and does not pin the carrier).
+   */
+  private static final int VIRTUAL_WRITE = 4096;
 
   private final FdHandle handle;
 
@@ -40,24 +45,18 @@ public final class FdOutputStream extends OutputStream {
     }
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment buf = arena.allocate(Math.min(len, MAX_CHUNK));
+      int perCall = Thread.currentThread().isVirtual() ? VIRTUAL_WRITE : MAX_CHUNK;
       int done = 0;
       while (done < len) {
         int chunk = Math.min(len - done, MAX_CHUNK);
         MemorySegment.copy(b, off + done, buf, Native.BYTE, 0, chunk);
         int sent = 0;
         while (sent < chunk) {
-          if (handle.isClosed()) {
-            throw new IOException("Stream closed");
-          }
-          short revents = Fds.poll(handle.fd(), Fds.POLLOUT, FdInputStream.SLICE_MILLIS);
-          if (revents == 0) {
+          if (handle.await(Fds.POLLOUT, -1) == 0) {
             continue;
           }
-          if ((revents & Fds.POLLNVAL) != 0) {
-            throw new SysException("poll", String.valueOf(handle.fd()), Errno.EBADF);
-          }
           try {
-            sent += Fds.write(handle.fd(), buf.asSlice(sent), chunk - sent);
+            sent += Fds.write(handle.fd(), buf.asSlice(sent), Math.min(chunk - sent, perCall));
           } catch (SysException e) {
             if (e.errno() != Errno.EAGAIN) {
               throw e;

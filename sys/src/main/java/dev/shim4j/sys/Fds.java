@@ -264,6 +264,40 @@ public final class Fds {
     }
   }
 
+  /**
+   * Opens one side of a FIFO, waiting at most {@code timeout} for the other side where open(2)
+   * would block: a write side (O_WRONLY) is retried while nobody has the FIFO open for reading.
+   * A read side (O_RDONLY) opens at once; note that it reads end-of-file while no writer has the
+   * FIFO open (open O_RDWR to keep it from ever seeing EOF). The result is blocking and
+   * close-on-exec.
+   *
+   * @throws SysException ETIMEDOUT when no reader appeared in time
+   */
+  public static int openFifo(Path fifo, int accessMode, java.time.Duration timeout)
+      throws SysException, java.io.InterruptedIOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long pauseMillis = 1;
+    while (true) {
+      try {
+        return openFifoNonBlocking(fifo, accessMode);
+      } catch (SysException e) {
+        if (e.errno() != Errno.ENXIO) {
+          throw e;
+        }
+        if (System.nanoTime() - deadline >= 0) {
+          throw new SysException("open", fifo + " (no reader within " + timeout + ")", Errno.ETIMEDOUT);
+        }
+      }
+      try {
+        Thread.sleep(pauseMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted opening " + fifo);
+      }
+      pauseMillis = Math.min(50, pauseMillis * 2);
+    }
+  }
+
   /** mkfifo(3). */
   public static void mkfifo(Path path, int mode) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
@@ -358,20 +392,29 @@ public final class Fds {
    */
   public static short poll(int fd, short events, int timeoutMillis) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment err = Native.errnoBuffer(arena);
       MemorySegment pfd = arena.allocate(8, 4);
       pfd.set(INT, 0, fd);
       pfd.set(SHORT, 4, events);
-      pfd.set(SHORT, 6, (short) 0);
-      int r = (int) POLL.invokeExact(err, pfd, 1L, timeoutMillis);
+      return poll(pfd, 1, timeoutMillis) == 0 ? 0 : pfd.get(SHORT, 6);
+    }
+  }
+
+  /** poll(2) over {@code count} struct pollfd in {@code pfds}; 0 on timeout or EINTR. */
+  static int poll(MemorySegment pfds, int count, int timeoutMillis) throws SysException {
+    for (int i = 0; i < count; i++) {
+      pfds.set(SHORT, 8L * i + 6, (short) 0);
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment err = Native.errnoBuffer(arena);
+      int r = (int) POLL.invokeExact(err, pfds, (long) count, timeoutMillis);
       if (r < 0) {
         int errno = Native.errno(err);
         if (errno == Errno.EINTR) {
           return 0;
         }
-        throw new SysException("poll", String.valueOf(fd), errno);
+        throw new SysException("poll", errno);
       }
-      return r == 0 ? 0 : pfd.get(SHORT, 6);
+      return r;
     } catch (SysException e) {
       throw e;
     } catch (Throwable t) {

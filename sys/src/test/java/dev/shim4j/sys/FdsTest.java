@@ -60,6 +60,34 @@ class FdsTest {
   }
 
   @Test
+  void closeWakesABlockedWriterAndLeaksNoDescriptor() throws Exception {
+    long before = openDescriptors();
+    Fds.Pipe pipe = Fds.pipe();
+    FdOutputStream out = new FdOutputStream(pipe.writeFd());
+    var writer = CompletableFuture.supplyAsync(() -> {
+      try {
+        out.write(new byte[1 << 20]); // far more than the pipe holds: blocks
+        return "written";
+      } catch (IOException e) {
+        return e.getMessage();
+      }
+    });
+    Thread.sleep(200);
+    assertThat(writer).isNotDone();
+    out.close();
+    assertThat(writer.get(5, TimeUnit.SECONDS)).isEqualTo("Stream closed");
+    Fds.close(pipe.readFd());
+    assertThat(Fds.isOpen(pipe.writeFd())).isFalse();
+    assertThat(openDescriptors()).isEqualTo(before);
+  }
+
+  private static long openDescriptors() throws IOException {
+    try (var list = Files.list(Path.of("/proc/self/fd"))) {
+      return list.count();
+    }
+  }
+
+  @Test
   void writeToAClosedPipeIsEpipe() throws Exception {
     Fds.Pipe pipe = Fds.pipe();
     Fds.close(pipe.readFd());
@@ -129,6 +157,30 @@ class FdsTest {
     Fds.mkfifo(lonely, 0600);
     assertThatThrownBy(() -> Fds.openFifoNonBlocking(lonely, Fds.O_WRONLY))
         .isInstanceOfSatisfying(SysException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENXIO));
+  }
+
+  @Test
+  void fifoWriterWaitsForAReaderWithADeadline() throws Exception {
+    Path fifo = tmp.resolve("out-fifo");
+    Fds.mkfifo(fifo, 0600);
+    assertThatThrownBy(() -> Fds.openFifo(fifo, Fds.O_WRONLY, java.time.Duration.ofMillis(100)))
+        .isInstanceOfSatisfying(SysException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ETIMEDOUT));
+    var writer = CompletableFuture.supplyAsync(() -> {
+      try {
+        return Fds.openFifo(fifo, Fds.O_WRONLY, java.time.Duration.ofSeconds(10));
+      } catch (IOException e) {
+        throw new RuntimeException(e);
+      }
+    });
+    Thread.sleep(100);
+    int reader = Fds.openFifo(fifo, Fds.O_RDONLY, java.time.Duration.ofSeconds(1));
+    int w = writer.get(10, TimeUnit.SECONDS);
+    assertThat(Fds.isNonBlocking(w)).isFalse();
+    Fds.writeFully(w, new byte[] {5}, 0, 1);
+    byte[] buf = new byte[1];
+    assertThat(Fds.read(reader, buf, 0, 1)).isEqualTo(1);
+    Fds.close(w);
+    Fds.close(reader);
   }
 
   @Test

@@ -3,7 +3,6 @@ package dev.shim4j.sys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -194,10 +193,4 @@ class SpawnTest {
     }
   }
 
-  @SuppressWarnings("unused")
-  private static byte[] drain(InputStream in) throws IOException {
-    var out = new ByteArrayOutputStream();
-    in.transferTo(out);
-    return out.toByteArray();
-  }
 }

@@ -5,6 +5,7 @@ import dev.shim4j.ttrpc.wire.Frame;
 import dev.shim4j.ttrpc.wire.FrameReader;
 import dev.shim4j.ttrpc.wire.FrameWriter;
 import dev.shim4j.ttrpc.wire.OversizeFrameException;
+import dev.shim4j.ttrpc.wire.Payload;
 import dev.shim4j.ttrpc.wire.WireRequest;
 import dev.shim4j.ttrpc.wire.WireResponse;
 import java.io.IOException;
@@ -50,9 +51,11 @@ public final class Client implements AutoCloseable {
 
   private Client(SocketChannel channel, int maxMessageSize) {
     this.channel = channel;
-    this.writer = new FrameWriter(channel, maxMessageSize, this::writeFailed,
-        Thread.ofVirtual().name("ttrpc-client-writer").factory());
-    Thread.ofVirtual().name("ttrpc-client-reader").start(this::readLoop);
+    // Callers are threads we do not own and may be interrupted, which would close the channel
+    // under a write: a writer thread of our own does the writing.
+    this.writer = FrameWriter.threaded(channel, maxMessageSize, this::writeFailed,
+        Thread.ofPlatform().daemon().name("ttrpc-client-writer").factory());
+    Thread.ofPlatform().daemon().name("ttrpc-client-reader").start(this::readLoop);
   }
 
   /** Connects to {@code unix:///path}, {@code unix://path} or a plain path. */
@@ -98,9 +101,15 @@ public final class Client implements AutoCloseable {
 
   /** A unary call; throws TtrpcException for a non-OK status (DEADLINE_EXCEEDED on timeout). */
   public <Req, Resp> Resp call(MethodDescriptor<Req, Resp> method, Req request, CallOptions options) {
-    byte[] payload = callRaw(method.service(), method.method(),
-        method.requestMarshaller().encode(request), options);
-    return decode(method, payload);
+    WireResponse response = unary(method.service(), method.method(),
+        Payload.of(method.requestMarshaller(), request), options);
+    try {
+      return method.responseMarshaller().decode(response.payloadBuffer(),
+          response.payloadOffset(), response.payloadLength());
+    } catch (InvalidProtocolBufferException e) {
+      throw new TtrpcException(Code.INTERNAL,
+          "cannot decode " + method.fullName() + " response: " + e.getMessage(), e);
+    }
   }
 
   public <Req, Resp> Resp call(MethodDescriptor<Req, Resp> method, Req request) {
@@ -112,6 +121,11 @@ public final class Client implements AutoCloseable {
    * proxies, tools and benchmarks that need no message types.
    */
   public byte[] callRaw(String service, String method, byte[] request, CallOptions options) {
+    return unary(service, method, Payload.of(request), options).payload();
+  }
+
+  private WireResponse unary(String service, String method, Payload request,
+      CallOptions options) {
     options = options == null ? CallOptions.DEFAULT : options;
     long deadline = deadlineOf(options.timeout());
     ClientStream call = open(service, method, request, options, (byte) 0, deadline,
@@ -120,7 +134,7 @@ public final class Client implements AutoCloseable {
     if (!response.isOk()) {
       throw statusException(response);
     }
-    return response.payload();
+    return response;
   }
 
   public <Req, Resp> StreamReceiver<Resp> serverStream(
@@ -128,7 +142,7 @@ public final class Client implements AutoCloseable {
     options = options == null ? CallOptions.DEFAULT : options;
     long deadline = deadlineOf(options.timeout());
     ClientStream stream = open(method.service(), method.method(),
-        method.requestMarshaller().encode(request), options, Frame.FLAG_REMOTE_CLOSED, deadline,
+        Payload.of(method.requestMarshaller(), request), options, Frame.FLAG_REMOTE_CLOSED, deadline,
         MethodType.SERVER_STREAMING);
     return () -> receiveDecoded(method, stream);
   }
@@ -137,7 +151,7 @@ public final class Client implements AutoCloseable {
       MethodDescriptor<Req, Resp> method, CallOptions options) {
     options = options == null ? CallOptions.DEFAULT : options;
     long deadline = deadlineOf(options.timeout());
-    ClientStream stream = open(method.service(), method.method(), null, options,
+    ClientStream stream = open(method.service(), method.method(), Payload.EMPTY, options,
         (byte) (Frame.FLAG_REMOTE_OPEN | Frame.FLAG_NO_DATA), deadline, MethodType.CLIENT_STREAMING);
     return new ClientStreamCall<>() {
       @Override
@@ -166,7 +180,7 @@ public final class Client implements AutoCloseable {
       MethodDescriptor<Req, Resp> method, CallOptions options) {
     options = options == null ? CallOptions.DEFAULT : options;
     long deadline = deadlineOf(options.timeout());
-    ClientStream stream = open(method.service(), method.method(), null, options,
+    ClientStream stream = open(method.service(), method.method(), Payload.EMPTY, options,
         (byte) (Frame.FLAG_REMOTE_OPEN | Frame.FLAG_NO_DATA), deadline, MethodType.BIDI_STREAMING);
     return new BidiStreamCall<>() {
       @Override
@@ -215,11 +229,10 @@ public final class Client implements AutoCloseable {
   }
 
   /** Allocates the stream id and queues the request under one lock, so ids hit the wire in order. */
-  private ClientStream open(String service, String method, byte[] payload, CallOptions options,
+  private ClientStream open(String service, String method, Payload payload, CallOptions options,
       byte flags, long deadline, MethodType type) {
     long timeoutNanos = deadline == 0 ? 0 : Math.max(1, deadline - System.nanoTime());
-    byte[] body = new WireRequest(service, method, payload, timeoutNanos, options.metadata())
-        .encode();
+    byte[] body = WireRequest.encode(service, method, payload, timeoutNanos, options.metadata());
     if (!writer.fits(body.length)) {
       throw new TtrpcException(Code.RESOURCE_EXHAUSTED, "request to " + service + "/" + method
           + " of " + body.length + " bytes exceeds the limit of " + writer.maxPayload()
@@ -326,7 +339,11 @@ public final class Client implements AutoCloseable {
       }
       closeReason = reason;
     }
-    writer.stop();
+    try {
+      writer.stop(0);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     try {
       channel.close();
     } catch (IOException e) {

@@ -18,8 +18,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -48,7 +46,7 @@ public final class Server implements AutoCloseable {
   private final List<ServerSocketChannel> listeners = new ArrayList<>();
   private final CountDownLatch terminated = new CountDownLatch(1);
   private volatile boolean stopping;
-  private volatile ScheduledExecutorService timers;
+  private volatile DeadlineTimer timers;
 
   private Server(Builder b) {
     Map<String, ServiceDefinition> byName = new HashMap<>();
@@ -202,16 +200,13 @@ public final class Server implements AutoCloseable {
     return next.proceed(context, request);
   }
 
-  ScheduledExecutorService timers() {
-    ScheduledExecutorService t = timers;
+  DeadlineTimer timers() {
+    DeadlineTimer t = timers;
     if (t == null) {
       synchronized (this) {
         t = timers;
         if (t == null) {
-          ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1,
-              Thread.ofPlatform().daemon().name("ttrpc-deadlines").factory());
-          e.setRemoveOnCancelPolicy(true);
-          timers = t = e;
+          timers = t = new DeadlineTimer();
         }
       }
     }
@@ -225,9 +220,9 @@ public final class Server implements AutoCloseable {
 
   private void maybeTerminated() {
     if (stopping && connections.isEmpty() && terminated.getCount() > 0) {
-      ScheduledExecutorService t = timers;
+      DeadlineTimer t = timers;
       if (t != null) {
-        t.shutdownNow();
+        t.shutdown();
       }
       terminated.countDown();
     }

@@ -17,7 +17,12 @@ final class ServerCall implements CallContext {
   private final Optional<PeerCredentials> peer;
   private final AtomicBoolean answered = new AtomicBoolean();
   private volatile boolean cancelled;
-  volatile Thread handlerThread;
+  // The handler's thread writes to the socket itself; an interrupt while it does would close the
+  // channel (Java's interruptible channels), so interrupts wait until its write is done.
+  private final Object gate = new Object();
+  private Thread handlerThread; // guarded by gate
+  private boolean writing; // guarded by gate
+  private boolean interruptHeld; // guarded by gate
 
   ServerCall(int streamId, String service, String method, Metadata metadata, long timeoutNano,
       Optional<PeerCredentials> peer) {
@@ -41,6 +46,10 @@ final class ServerCall implements CallContext {
     return deadlineNanos != 0;
   }
 
+  long deadlineNanos() {
+    return deadlineNanos;
+  }
+
   long nanosLeft() {
     return deadlineNanos - System.nanoTime();
   }
@@ -56,9 +65,55 @@ final class ServerCall implements CallContext {
 
   void cancel() {
     cancelled = true;
-    Thread t = handlerThread;
-    if (t != null) {
-      t.interrupt();
+    synchronized (gate) {
+      if (handlerThread == null) {
+        return;
+      }
+      if (writing) {
+        interruptHeld = true;
+      } else {
+        handlerThread.interrupt();
+      }
+    }
+  }
+
+  /** The handler starts on the current thread. */
+  void handlerStarts() {
+    synchronized (gate) {
+      handlerThread = Thread.currentThread();
+    }
+  }
+
+  /** The handler is done; no interrupt reaches its thread any more. */
+  void handlerEnds() {
+    synchronized (gate) {
+      handlerThread = null;
+      interruptHeld = false;
+    }
+    Thread.interrupted();
+  }
+
+  /**
+   * The handler's thread is about to write: interrupts are held back until {@link #endWrite}.
+   *
+   * @return whether the thread was already interrupted (the flag is cleared for the write)
+   */
+  boolean beginWrite() {
+    synchronized (gate) {
+      writing = true;
+    }
+    return Thread.interrupted();
+  }
+
+  void endWrite(boolean wasInterrupted) {
+    boolean held;
+    synchronized (gate) {
+      writing = false;
+      held = interruptHeld;
+      interruptHeld = false;
+    }
+    if (wasInterrupted || held) {
+      Thread.currentThread().interrupt();
     }
   }
 

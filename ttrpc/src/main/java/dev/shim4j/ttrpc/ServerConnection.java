@@ -5,6 +5,7 @@ import dev.shim4j.ttrpc.wire.Frame;
 import dev.shim4j.ttrpc.wire.FrameReader;
 import dev.shim4j.ttrpc.wire.FrameWriter;
 import dev.shim4j.ttrpc.wire.OversizeFrameException;
+import dev.shim4j.ttrpc.wire.Payload;
 import dev.shim4j.ttrpc.wire.WireRequest;
 import dev.shim4j.ttrpc.wire.WireResponse;
 import java.io.IOException;
@@ -12,8 +13,6 @@ import java.nio.channels.SocketChannel;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -39,12 +38,15 @@ final class ServerConnection {
     this.server = server;
     this.channel = channel;
     this.peer = peer;
-    this.writer = new FrameWriter(channel, server.maxMessageSize(), this::writeFailed,
-        Thread.ofVirtual().name("ttrpc-server-writer").factory());
+    // Handler threads write their own answers (no thread hop per response); see ServerCall for
+    // how their interrupts are kept away from the channel.
+    this.writer = FrameWriter.combining(channel, server.maxMessageSize(), this::writeFailed);
   }
 
   void start() {
-    Thread.ofVirtual().name("ttrpc-server-reader").start(this::readLoop);
+    // A platform thread: a blocking read is one system call, where a virtual thread would go
+    // through the poller for every wait. One per connection; shims have few connections.
+    Thread.ofPlatform().daemon().name("ttrpc-server-reader").start(this::readLoop);
   }
 
   private void readLoop() {
@@ -123,18 +125,18 @@ final class ServerConnection {
       messages = new InboundMessages();
       inbound.put(id, messages);
       // A client that opened the stream with data (no no-data flag) sent its first message too.
-      if (!frame.hasFlag(Frame.FLAG_NO_DATA) && request.payload().length > 0) {
+      if (!frame.hasFlag(Frame.FLAG_NO_DATA) && request.payloadLength() > 0) {
         messages.message(request.payload());
       }
       if (frame.hasFlag(Frame.FLAG_REMOTE_CLOSED)) {
         messages.end();
       }
     }
-    ScheduledFuture<?> timer = call.hasDeadline()
-        ? server.timers().schedule(() -> expire(call), call.nanosLeft(), TimeUnit.NANOSECONDS)
+    DeadlineTimer.Entry timer = call.hasDeadline()
+        ? server.timers().schedule(call.deadlineNanos(), () -> expire(call))
         : null;
     InboundMessages in = messages;
-    Thread.ofVirtual().name("ttrpc-call-", id).start(() -> run(call, method, request, in, timer));
+    Thread.ofVirtual().start(() -> run(call, method, request, in, timer));
   }
 
   private void onData(Frame frame) {
@@ -155,25 +157,27 @@ final class ServerConnection {
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private void run(ServerCall call, ServiceDefinition.Method<?, ?> method, WireRequest request,
-      InboundMessages in, ScheduledFuture<?> timer) {
-    call.handlerThread = Thread.currentThread();
+      InboundMessages in, DeadlineTimer.Entry timer) {
+    call.handlerStarts();
     MethodDescriptor descriptor = method.descriptor();
     try {
       switch (descriptor.type()) {
         case UNARY -> {
-          Object req = decodeRequest(descriptor, request.payload());
+          Object req = decodeRequest(descriptor, request.payloadBuffer(),
+              request.payloadOffset(), request.payloadLength());
           Object resp = server.invokeUnary(call, (UnaryHandler) method.handler(), req);
-          finish(call, descriptor.responseMarshaller().encode(resp));
+          finish(call, Payload.of(descriptor.responseMarshaller(), resp));
         }
         case SERVER_STREAMING -> {
-          Object req = decodeRequest(descriptor, request.payload());
+          Object req = decodeRequest(descriptor, request.payloadBuffer(),
+              request.payloadOffset(), request.payloadLength());
           ((ServerStreamingHandler) method.handler()).handle(call, req, sender(call, descriptor));
           endStream(call);
         }
         case CLIENT_STREAMING -> {
           Object resp = ((ClientStreamingHandler) method.handler())
               .handle(call, receiver(descriptor, in));
-          finish(call, descriptor.responseMarshaller().encode(resp));
+          finish(call, Payload.of(descriptor.responseMarshaller(), resp));
         }
         case BIDI_STREAMING -> {
           ((BidiStreamingHandler) method.handler())
@@ -187,13 +191,13 @@ final class ServerConnection {
         LOG.log(Level.FINE, "handler of " + call.service() + "/" + call.method() + " failed", t);
       }
       if (call.claimAnswer()) {
-        send(call.streamId(), WireResponse.error(e.code().value(), e.getMessage(), e.details()));
+        sendFromHandler(call, new Frame(call.streamId(), Frame.TYPE_RESPONSE, (byte) 0,
+            WireResponse.error(e.code().value(), e.getMessage(), e.details()).encode()));
       }
     } finally {
-      call.handlerThread = null;
-      Thread.interrupted(); // a late deadline interrupt must not leak out of the call
+      call.handlerEnds(); // a late deadline interrupt must not leak out of the call
       if (timer != null) {
-        timer.cancel(false);
+        timer.cancel();
       }
       active.remove(call.streamId());
       inbound.remove(call.streamId());
@@ -203,9 +207,10 @@ final class ServerConnection {
     }
   }
 
-  private static Object decodeRequest(MethodDescriptor<?, ?> descriptor, byte[] payload) {
+  private static Object decodeRequest(MethodDescriptor<?, ?> descriptor, byte[] buffer,
+      int offset, int length) {
     try {
-      return descriptor.requestMarshaller().decode(payload);
+      return descriptor.requestMarshaller().decode(buffer, offset, length);
     } catch (InvalidProtocolBufferException e) {
       throw new TtrpcException(Code.INVALID_ARGUMENT,
           "cannot decode " + descriptor.fullName() + " request: " + e.getMessage());
@@ -213,21 +218,24 @@ final class ServerConnection {
   }
 
   /** The final OK answer of a unary or client-streaming call: a response frame with payload. */
-  private void finish(ServerCall call, byte[] payload) {
-    byte[] body = WireResponse.ok(payload).encode();
+  private void finish(ServerCall call, Payload payload) {
+    if (payload == null) {
+      throw new NullPointerException("the handler answered null");
+    }
+    byte[] body = WireResponse.encodeOk(payload);
     if (!writer.fits(body.length)) {
       throw new TtrpcException(Code.RESOURCE_EXHAUSTED, "response of " + body.length
           + " bytes exceeds the limit of " + writer.maxPayload() + " bytes");
     }
     if (call.claimAnswer()) {
-      send(new Frame(call.streamId(), Frame.TYPE_RESPONSE, (byte) 0, body));
+      sendFromHandler(call, new Frame(call.streamId(), Frame.TYPE_RESPONSE, (byte) 0, body));
     }
   }
 
   /** The normal end of a server stream: an empty data frame, remote-closed|no-data. */
   private void endStream(ServerCall call) {
     if (call.claimAnswer()) {
-      send(new Frame(call.streamId(), Frame.TYPE_DATA,
+      sendFromHandler(call, new Frame(call.streamId(), Frame.TYPE_DATA,
           (byte) (Frame.FLAG_REMOTE_CLOSED | Frame.FLAG_NO_DATA), null));
     }
   }
@@ -243,7 +251,7 @@ final class ServerConnection {
         throw new TtrpcException(Code.RESOURCE_EXHAUSTED, "message of " + payload.length
             + " bytes exceeds the limit of " + writer.maxPayload() + " bytes");
       }
-      if (!send(new Frame(call.streamId(), Frame.TYPE_DATA, (byte) 0, payload))) {
+      if (!sendFromHandler(call, new Frame(call.streamId(), Frame.TYPE_DATA, (byte) 0, payload))) {
         throw TtrpcException.unavailable("connection closed");
       }
     };
@@ -256,14 +264,16 @@ final class ServerConnection {
       if (payload == null) {
         return Optional.empty();
       }
-      return Optional.of(decodeRequest(descriptor, payload));
+      return Optional.of(decodeRequest(descriptor, payload, 0, payload.length));
     };
   }
 
   private void expire(ServerCall call) {
     if (call.claimAnswer()) {
-      send(call.streamId(), WireResponse.error(Code.DEADLINE_EXCEEDED.value(),
-          "deadline exceeded serving " + call.service() + "/" + call.method(), null));
+      sendDetached(new Frame(call.streamId(), Frame.TYPE_RESPONSE, (byte) 0,
+          WireResponse.error(Code.DEADLINE_EXCEEDED.value(),
+              "deadline exceeded serving " + call.service() + "/" + call.method(), null)
+              .encode()));
     }
     InboundMessages in = inbound.get(call.streamId());
     if (in != null) {
@@ -272,20 +282,35 @@ final class ServerConnection {
     call.cancel();
   }
 
+  /** An error answer from the reader: written by another thread, so the reader never blocks. */
   private void answer(int streamId, Code code, String message) {
-    send(streamId, WireResponse.error(code.value(), message, null));
+    sendDetached(new Frame(streamId, Frame.TYPE_RESPONSE, (byte) 0,
+        WireResponse.error(code.value(), message, null).encode()));
   }
 
-  private void send(int streamId, WireResponse response) {
-    send(new Frame(streamId, Frame.TYPE_RESPONSE, (byte) 0, response.encode()));
+  /**
+   * Writes on a fresh virtual thread. For the reader (which must keep reading even when the peer
+   * is slow to read our answers) and the deadline timer (which serves every call).
+   */
+  private void sendDetached(Frame frame) {
+    Thread.ofVirtual().start(() -> {
+      try {
+        writer.send(frame);
+      } catch (IOException ignored) {
+        // the connection is going away; the reader's end cleans up
+      }
+    });
   }
 
-  private boolean send(Frame frame) {
+  private boolean sendFromHandler(ServerCall call, Frame frame) {
+    boolean interrupted = call.beginWrite();
     try {
       writer.send(frame);
       return true;
     } catch (IOException e) {
       return false; // the connection is going away; the reader's end cleans up
+    } finally {
+      call.endWrite(interrupted);
     }
   }
 
@@ -308,9 +333,8 @@ final class ServerConnection {
 
   private void closeGracefully() {
     // Let the writer put out the answers already queued, then close.
-    writer.stop();
     try {
-      writer.join(1000);
+      writer.stop(1000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -322,7 +346,11 @@ final class ServerConnection {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    writer.stop();
+    try {
+      writer.stop(0);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     try {
       channel.close();
     } catch (IOException ignored) {

@@ -328,6 +328,40 @@ class ServerClientTest {
   }
 
   @Test
+  void manyConcurrentDeadlinesAllExpireOnTheServer() throws Exception {
+    CountDownLatch cancelled = new CountDownLatch(40);
+    ServiceDefinition svc = ServiceDefinition.builder(Echo.SERVICE)
+        .unary(Echo.UNARY, (ctx, req) -> {
+          try {
+            Thread.sleep(20_000);
+          } finally {
+            if (ctx.isCancelled()) {
+              cancelled.countDown();
+            }
+          }
+          return req;
+        }).build();
+    Path socket = serve(Server.builder().register(svc));
+    try (RawConnection raw = RawConnection.connect(socket)) {
+      for (int i = 0; i < 40; i++) {
+        raw.write(new Frame(2 * i + 1, Frame.TYPE_REQUEST, (byte) 0,
+            new dev.shim4j.ttrpc.wire.WireRequest(Echo.SERVICE, "Echo", s("x").toByteArray(),
+                100_000_000L + i * 1_000_000L, Metadata.EMPTY).encode()));
+      }
+      java.util.Set<Integer> answered = new java.util.HashSet<>();
+      for (int i = 0; i < 40; i++) {
+        Frame f = raw.read();
+        assertThat(f.type()).isEqualTo(Frame.TYPE_RESPONSE);
+        var r = dev.shim4j.ttrpc.wire.WireResponse.decode(f.payload());
+        assertThat(r.status().code()).isEqualTo(Code.DEADLINE_EXCEEDED.value());
+        answered.add(f.streamId());
+      }
+      assertThat(answered).hasSize(40);
+      assertThat(cancelled.await(5, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
+  @Test
   void droppedConnectionFailsPendingCallsPromptlyAndRunsOnClose() throws Exception {
     CountDownLatch entered = new CountDownLatch(3);
     ServiceDefinition svc = ServiceDefinition.builder(Echo.SERVICE)

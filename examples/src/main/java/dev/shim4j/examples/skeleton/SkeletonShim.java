@@ -6,6 +6,7 @@ import dev.shim4j.api.task.v2.ConnectRequest;
 import dev.shim4j.api.task.v2.ConnectResponse;
 import dev.shim4j.api.task.v2.CreateTaskRequest;
 import dev.shim4j.api.task.v2.CreateTaskResponse;
+import dev.shim4j.api.task.v2.DeleteRequest;
 import dev.shim4j.api.task.v2.DeleteResponse;
 import dev.shim4j.api.task.v2.ShutdownRequest;
 import dev.shim4j.api.task.v2.TaskTtrpc;
@@ -73,6 +74,16 @@ public final class SkeletonShim implements Shim, TaskTtrpc.Service {
   public CreateTaskResponse create(CallContext ctx, CreateTaskRequest request) {
     throw TtrpcException.unimplemented(
         "the skeleton shim runs no containers: Create is not implemented (container " + request.getId() + ")");
+  }
+
+  /**
+   * NOT_FOUND, not UNIMPLEMENTED: no task ever exists here, and NOT_FOUND is what tells containerd
+   * that there is nothing left to delete, so that after a failed Create it shuts the shim down and
+   * removes the bundle itself at once.
+   */
+  @Override
+  public DeleteResponse delete(CallContext ctx, DeleteRequest request) {
+    throw TtrpcException.notFound("no task " + request.getId() + ": the skeleton shim runs no containers");
   }
 
   private static Timestamp now() {

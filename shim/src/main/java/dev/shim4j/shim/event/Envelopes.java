@@ -3,6 +3,7 @@ package dev.shim4j.shim.event;
 import com.google.protobuf.Any;
 import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
+import dev.shim4j.api.Anys;
 import dev.shim4j.api.services.events.v1.Envelope;
 import java.time.Instant;
 
@@ -22,13 +23,7 @@ final class Envelopes {
 
   /** containerd 1.6 resolves only bare names ("containerd.events.TaskExit"), not type.googleapis.com/. */
   static Any pack(Message event) {
-    if (event instanceof Any already) {
-      return already;
-    }
-    return Any.newBuilder()
-        .setTypeUrl(event.getDescriptorForType().getFullName())
-        .setValue(event.toByteString())
-        .build();
+    return event instanceof Any already ? already : Anys.pack(event);
   }
 
   static void checkTopic(String topic) {

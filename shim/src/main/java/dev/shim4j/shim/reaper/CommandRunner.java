@@ -17,9 +17,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * {@link Reaper#run}: one child, its stdin fed and its output drained concurrently. The pumps run
- * on platform threads because reads and writes of raw descriptors are native calls, which would
- * pin a virtual thread's carrier for the whole life of the child.
+ * {@link Reaper#run}: one child, its stdin fed and its output drained concurrently, each pump on
+ * its own virtual thread (sys's fd streams park virtual threads instead of pinning carriers).
  */
 final class CommandRunner {
   private static final long KILL_WAIT_SECONDS = 5;
@@ -27,7 +26,7 @@ final class CommandRunner {
 
   private final Reaper reaper;
   private final ExecutorService pumps =
-      Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("reaper-io-", 0).factory());
+      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("reaper-io-", 0).factory());
 
   CommandRunner(Reaper reaper) {
     this.reaper = reaper;

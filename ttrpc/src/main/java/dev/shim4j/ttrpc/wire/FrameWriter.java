@@ -1,157 +1,58 @@
 package dev.shim4j.ttrpc.wire;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 
 /**
- * The single writer of a connection, shared by every thread that sends on it.
+ * The single writer of a connection, shared by every thread that sends on it. Frames leave in
+ * the order they were handed over, which lets a client keep stream ids increasing on the wire by
+ * sending under its id lock. Two strategies, because a Java socket channel is closed when a
+ * thread blocked in it is interrupted:
  *
- * <p>Senders append frames to a queue; one writer thread drains everything queued into one buffer
- * and writes it, so frames queued meanwhile by many senders leave in one system call. Frames
- * leave in queue order, which lets a client keep stream ids increasing on the wire by queueing
- * under its id lock.
- *
- * <p>Why a thread of its own rather than writing from the sender's thread: a Java socket channel
- * is closed when a thread blocked in it is interrupted, and handlers and callers do get
- * interrupted (deadlines, cancellation). Only the writer thread touches the channel for writing,
- * and nobody interrupts it.
+ * <ul>
+ *   <li>{@link #threaded}: one writer thread of its own does all writes. Right when the senders
+ *       are threads we do not control (client callers), which may be interrupted any time.
+ *   <li>{@link #combining}: the sender that finds the writer free writes, taking along whatever
+ *       others queued meanwhile (batching without a thread hop). Only for senders that are
+ *       never interrupted while sending (server handler threads, whose interrupts the server
+ *       holds back during writes).
+ * </ul>
  */
-public final class FrameWriter {
-  private static final int BUFFER_SIZE = 256 * 1024;
-  private static final Frame STOP = new Frame(0, (byte) 0, (byte) 0, null);
-
+public interface FrameWriter {
   /** Told once when a write fails; the connection is dead from then on. */
-  public interface FailureListener {
+  interface FailureListener {
     void writeFailed(IOException e);
   }
 
-  private final WritableByteChannel channel;
-  private final int maxPayload;
-  private final FailureListener onFailure;
-  private final LinkedBlockingQueue<Frame> queue = new LinkedBlockingQueue<>();
-  private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
-  private final Thread thread;
-  private volatile IOException failure;
-  private volatile boolean stopped;
-
-  public FrameWriter(WritableByteChannel channel, int maxPayload, FailureListener onFailure,
-      ThreadFactory threads) {
-    this.channel = channel;
-    this.maxPayload = maxPayload;
-    this.onFailure = onFailure;
-    this.thread = threads.newThread(this::run);
-    thread.start();
+  static FrameWriter threaded(WritableByteChannel channel, int maxPayload,
+      FailureListener onFailure, ThreadFactory threads) {
+    return new ThreadFrameWriter(channel, maxPayload, onFailure, threads);
   }
 
-  /** Whether a payload of this size may be sent. */
-  public boolean fits(int payloadLength) {
-    return payloadLength <= maxPayload;
-  }
-
-  public int maxPayload() {
-    return maxPayload;
+  static FrameWriter combining(WritableByteChannel channel, int maxPayload,
+      FailureListener onFailure) {
+    return new CombiningFrameWriter(channel, maxPayload, onFailure);
   }
 
   /**
-   * Queues a frame for writing.
+   * Hands a frame over for writing; it may or may not be on the wire when this returns.
    *
    * @throws IOException when the connection has already failed or the writer was stopped
-   * @throws IllegalArgumentException when the payload is above the limit (nothing is queued)
+   * @throws IllegalArgumentException when the payload is above the limit (nothing is sent)
    */
-  public void send(Frame frame) throws IOException {
-    if (!fits(frame.payload().length)) {
-      throw new IllegalArgumentException("payload of " + frame.payload().length
-          + " bytes exceeds the limit of " + maxPayload + " bytes");
-    }
-    IOException failed = failure;
-    if (failed != null) {
-      throw new IOException("connection is broken: " + failed.getMessage(), failed);
-    }
-    if (stopped) {
-      throw new IOException("connection is closed");
-    }
-    queue.add(frame);
+  void send(Frame frame) throws IOException;
+
+  /** Queues a frame that the next {@link #send} or {@link #stop} writes. */
+  void enqueue(Frame frame) throws IOException;
+
+  /** Whether a payload of this size may be sent. */
+  default boolean fits(int payloadLength) {
+    return payloadLength <= maxPayload();
   }
 
-  /** Writes what is queued, then ends the writer thread. */
-  public void stop() {
-    stopped = true;
-    queue.add(STOP);
-  }
+  int maxPayload();
 
-  /** Waits for the writer thread to end, at most {@code millis}. */
-  public void join(long millis) throws InterruptedException {
-    thread.join(millis);
-  }
-
-  private void run() {
-    List<Frame> batch = new ArrayList<>();
-    try {
-      while (true) {
-        Frame first;
-        try {
-          first = queue.take();
-        } catch (InterruptedException e) {
-          return;
-        }
-        batch.add(first);
-        queue.drainTo(batch);
-        boolean stop = false;
-        for (Frame frame : batch) {
-          if (frame == STOP) {
-            stop = true;
-            break;
-          }
-          put(frame);
-        }
-        batch.clear();
-        writeBuffer();
-        if (stop) {
-          return;
-        }
-      }
-    } catch (IOException e) {
-      failure = e;
-      queue.clear();
-      onFailure.writeFailed(e);
-    }
-  }
-
-  private void put(Frame frame) throws IOException {
-    byte[] payload = frame.payload();
-    if (buffer.remaining() < Frame.HEADER_SIZE + payload.length) {
-      writeBuffer();
-    }
-    buffer.putInt(payload.length).putInt(frame.streamId()).put(frame.type()).put(frame.flags());
-    if (payload.length <= buffer.remaining()) {
-      buffer.put(payload);
-    } else {
-      // Bigger than the whole buffer: header from the buffer, payload straight from the array.
-      writeBuffer();
-      writeFully(ByteBuffer.wrap(payload));
-    }
-  }
-
-  private void writeBuffer() throws IOException {
-    if (buffer.position() == 0) {
-      return;
-    }
-    buffer.flip();
-    try {
-      writeFully(buffer);
-    } finally {
-      buffer.clear();
-    }
-  }
-
-  private void writeFully(ByteBuffer b) throws IOException {
-    while (b.hasRemaining()) {
-      channel.write(b);
-    }
-  }
+  /** Writes what was handed over (waiting up to {@code millis} for that), then stops writing. */
+  void stop(long millis) throws InterruptedException;
 }

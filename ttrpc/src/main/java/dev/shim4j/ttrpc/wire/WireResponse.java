@@ -3,17 +3,29 @@ package dev.shim4j.ttrpc.wire;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.WireFormat;
 import java.io.IOException;
+import java.util.Arrays;
 
 /**
  * {@code Response { 1: google.rpc.Status status; 2: bytes payload }}. A null status means OK;
- * like Go servers, we leave it out on success.
+ * like Go servers, we leave it out on success. A decoded response's payload is a slice of the
+ * frame it came in.
  */
-public record WireResponse(WireStatus status, byte[] payload) {
+public record WireResponse(
+    WireStatus status, byte[] payloadBuffer, int payloadOffset, int payloadLength) {
   private static final byte[] NONE = new byte[0];
 
   public WireResponse {
-    payload = payload == null ? NONE : payload;
+    if (payloadBuffer == null) {
+      payloadBuffer = NONE;
+      payloadOffset = 0;
+      payloadLength = 0;
+    }
+  }
+
+  public WireResponse(WireStatus status, byte[] payload) {
+    this(status, payload, 0, payload == null ? 0 : payload.length);
   }
 
   public static WireResponse ok(byte[] payload) {
@@ -28,30 +40,51 @@ public record WireResponse(WireStatus status, byte[] payload) {
     return status == null || status.code() == 0;
   }
 
+  /** The payload bytes (a copy when the payload is a slice of a bigger array). */
+  public byte[] payload() {
+    if (payloadOffset == 0 && payloadLength == payloadBuffer.length) {
+      return payloadBuffer;
+    }
+    return Arrays.copyOfRange(payloadBuffer, payloadOffset, payloadOffset + payloadLength);
+  }
+
   public byte[] encode() {
+    return encode(status, Payload.of(payloadBuffer, payloadOffset, payloadLength));
+  }
+
+  /** An OK response body with the payload written straight into it. */
+  public static byte[] encodeOk(Payload payload) {
+    return encode(null, payload);
+  }
+
+  private static byte[] encode(WireStatus status, Payload payload) {
     int statusSize = status == null ? 0 : status.serializedSize();
+    int payloadSize = payload.size();
     int size = 0;
     if (status != null) {
-      size += CodedOutputStream.computeTagSize(1) + CodedOutputStream.computeUInt32SizeNoTag(statusSize)
-          + statusSize;
+      size += CodedOutputStream.computeTagSize(1)
+          + CodedOutputStream.computeUInt32SizeNoTag(statusSize) + statusSize;
     }
-    if (payload.length > 0) {
-      size += CodedOutputStream.computeByteArraySize(2, payload);
+    if (payloadSize > 0) {
+      size += CodedOutputStream.computeTagSize(2)
+          + CodedOutputStream.computeUInt32SizeNoTag(payloadSize) + payloadSize;
     }
     byte[] out = new byte[size];
     CodedOutputStream cos = CodedOutputStream.newInstance(out);
     try {
       if (status != null) {
-        cos.writeTag(1, com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED);
+        cos.writeTag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED);
         cos.writeUInt32NoTag(statusSize);
         status.writeTo(cos);
       }
-      if (payload.length > 0) {
-        cos.writeByteArray(2, payload);
+      if (payloadSize > 0) {
+        cos.writeTag(2, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+        cos.writeUInt32NoTag(payloadSize);
+        payload.writeTo(cos);
       }
       cos.checkNoSpaceLeft();
     } catch (IOException e) {
-      throw new IllegalStateException("encoding into an exact-size array cannot fail", e);
+      throw new IllegalStateException("encoding into an exact-size array failed", e);
     }
     return out;
   }
@@ -59,13 +92,14 @@ public record WireResponse(WireStatus status, byte[] payload) {
   public static WireResponse decode(byte[] bytes) throws InvalidProtocolBufferException {
     CodedInputStream in = CodedInputStream.newInstance(bytes);
     WireStatus status = null;
-    byte[] payload = NONE;
+    int payloadOffset = 0;
+    int payloadLength = 0;
     try {
       while (true) {
         int tag = in.readTag();
         switch (tag) {
           case 0 -> {
-            return new WireResponse(status, payload);
+            return new WireResponse(status, bytes, payloadOffset, payloadLength);
           }
           case 10 -> {
             int limit = in.pushLimit(in.readRawVarint32());
@@ -73,10 +107,18 @@ public record WireResponse(WireStatus status, byte[] payload) {
             in.checkLastTagWas(0);
             in.popLimit(limit);
           }
-          case 18 -> payload = in.readByteArray();
+          case 18 -> {
+            int length = in.readRawVarint32();
+            if (length < 0 || length > bytes.length - in.getTotalBytesRead()) {
+              throw new InvalidProtocolBufferException("truncated payload field");
+            }
+            payloadOffset = in.getTotalBytesRead();
+            payloadLength = length;
+            in.skipRawBytes(length);
+          }
           default -> {
             if (!in.skipField(tag)) {
-              return new WireResponse(status, payload);
+              return new WireResponse(status, bytes, payloadOffset, payloadLength);
             }
           }
         }
@@ -86,5 +128,22 @@ public record WireResponse(WireStatus status, byte[] payload) {
     } catch (IOException e) {
       throw new InvalidProtocolBufferException(e);
     }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof WireResponse r && java.util.Objects.equals(r.status, status)
+        && Arrays.equals(r.payloadBuffer, r.payloadOffset, r.payloadOffset + r.payloadLength,
+            payloadBuffer, payloadOffset, payloadOffset + payloadLength);
+  }
+
+  @Override
+  public int hashCode() {
+    return payloadLength;
+  }
+
+  @Override
+  public String toString() {
+    return "WireResponse[status=" + status + ", payload=" + payloadLength + " bytes]";
   }
 }

@@ -1,0 +1,398 @@
+package dev.shim4j.runcshim;
+
+import dev.shim4j.runc.ProcessIo;
+import dev.shim4j.shim.reaper.Command;
+import dev.shim4j.shim.reaper.Reaper;
+import dev.shim4j.shim.reaper.Stdio;
+import dev.shim4j.sys.FdInputStream;
+import dev.shim4j.sys.FdOutputStream;
+import dev.shim4j.sys.Fds;
+import dev.shim4j.sys.Terminal;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The stdio of one container process, between containerd's targets (FIFOs, files, a logging
+ * binary) and the process (pipes, or a pty in terminal mode). Copies run on platform threads:
+ * reads of raw descriptors block in native code and would pin a virtual thread's carrier.
+ *
+ * <p>Lifecycle: {@link #open}, hand {@link #childIo()} to runc, then {@link #childStarted()} (our
+ * copies of the child's ends are closed so EOF can arrive), {@link #attachConsole} in terminal
+ * mode, {@link #awaitOutput} after the exit, {@link #close()} on delete.
+ */
+final class ProcessStdio implements AutoCloseable {
+  private static final Logger LOG = System.getLogger(ProcessStdio.class.getName());
+  private static final Duration BINARY_READY_TIMEOUT = Duration.ofSeconds(10);
+
+  private final String name;
+  private final boolean terminal;
+  private final String stdinSpec;
+  private final String stdoutSpec;
+  private final String stderrSpec;
+
+  /** Descriptors handed to the child; ours are closed once runc passed them on. */
+  private final List<Integer> childEnds = new ArrayList<>();
+  /** Descriptors we own until close. */
+  private final List<AutoCloseable> owned = new ArrayList<>();
+  private final List<CompletableFuture<Void>> outputCopies = new ArrayList<>();
+
+  private Stdio childStdin = Stdio.devNull();
+  private Stdio childStdout = Stdio.devNull();
+  private Stdio childStderr = Stdio.devNull();
+
+  /** Where stdin comes from (FIFO) and where it goes (pipe or pty), copied by one thread. */
+  private InputStream stdinSource;
+  private OutputStream stdinSink;
+  /** Where the pty's output goes in terminal mode (stdout's sink); may be null for none. */
+  private OutputStream terminalOutSink;
+  private int console = -1;
+  private volatile boolean closed;
+
+  private ProcessStdio(String name, boolean terminal, String stdin, String stdout, String stderr) {
+    this.name = name;
+    this.terminal = terminal;
+    this.stdinSpec = stdin;
+    this.stdoutSpec = stdout;
+    this.stderrSpec = stderr;
+  }
+
+  /**
+   * Opens the targets and prepares what the process will get. {@code containerId} and
+   * {@code namespace} are passed to a logging binary as CONTAINER_ID and CONTAINER_NAMESPACE.
+   */
+  static ProcessStdio open(String name, boolean terminal, String stdin, String stdout, String stderr,
+      String containerId, String namespace) throws IOException {
+    ProcessStdio io = new ProcessStdio(name, terminal, stdin, stdout, stderr);
+    try {
+      io.setUp(containerId, namespace);
+      return io;
+    } catch (IOException | RuntimeException e) {
+      io.close();
+      throw e;
+    }
+  }
+
+  String stdin() {
+    return stdinSpec;
+  }
+
+  String stdout() {
+    return stdoutSpec;
+  }
+
+  String stderr() {
+    return stderrSpec;
+  }
+
+  boolean terminal() {
+    return terminal;
+  }
+
+  private void setUp(String containerId, String namespace) throws IOException {
+    StdioTarget in = StdioTarget.parse(stdinSpec);
+    StdioTarget out = StdioTarget.parse(stdoutSpec);
+    StdioTarget err = StdioTarget.parse(stderrSpec);
+
+    if (in instanceof StdioTarget.Fifo f) {
+      // The read side opens at once (no writer needed); reads then block until data or EOF.
+      stdinSource = own(new FdInputStream(Fds.openFifoNonBlocking(f.path(), Fds.O_RDONLY)));
+      if (!terminal) {
+        Fds.Pipe p = Fds.pipe();
+        childStdin = Stdio.fd(childEnd(p.readFd()));
+        stdinSink = new FdOutputStream(p.writeFd());
+      }
+    } else if (!(in instanceof StdioTarget.None)) {
+      throw new IllegalArgumentException("stdin must be a FIFO or empty, not " + stdinSpec);
+    }
+
+    // A logging binary serves stdout and stderr together: start it once.
+    int[] binaryEnds = null;
+    if (out instanceof StdioTarget.Binary b) {
+      binaryEnds = startLoggingBinary(b, containerId, namespace);
+    } else if (err instanceof StdioTarget.Binary b) {
+      binaryEnds = startLoggingBinary(b, containerId, namespace);
+    }
+
+    if (terminal) {
+      // The pty merges stdout and stderr; everything goes to stdout's target.
+      terminalOutSink = sinkStream(out, binaryEnds == null ? -1 : binaryEnds[0]);
+      if (binaryEnds != null) {
+        Fds.closeQuietly(binaryEnds[1]);
+      }
+      return;
+    }
+    childStdout = outputFor(out, binaryEnds == null ? -1 : binaryEnds[0], "stdout");
+    childStderr = outputFor(err, binaryEnds == null ? -1 : binaryEnds[1], "stderr");
+  }
+
+  /**
+   * The child's side of an output stream: a pipe copied to a FIFO, or the file/binary pipe
+   * descriptor itself (no copy needed).
+   */
+  private Stdio outputFor(StdioTarget t, int binaryEnd, String stream) throws IOException {
+    return switch (t) {
+      case StdioTarget.None n -> Stdio.devNull();
+      case StdioTarget.Fifo f -> {
+        // O_RDWR: never blocks on open and never EPIPEs while containerd (re)attaches a reader.
+        FdOutputStream sink = new FdOutputStream(Fds.openFifoReadWrite(f.path()));
+        Fds.Pipe p = Fds.pipe();
+        startCopy(stream, new FdInputStream(p.readFd()), sink, true);
+        yield Stdio.fd(childEnd(p.writeFd()));
+      }
+      case StdioTarget.File f -> Stdio.fd(childEnd(openLogFile(f.path())));
+      case StdioTarget.Binary b -> Stdio.fd(childEnd(binaryEnd));
+    };
+  }
+
+  /** A stream to copy the pty's output into, or null to discard it. */
+  private OutputStream sinkStream(StdioTarget t, int binaryEnd) throws IOException {
+    return switch (t) {
+      case StdioTarget.None n -> null;
+      case StdioTarget.Fifo f -> new FdOutputStream(Fds.openFifoReadWrite(f.path()));
+      case StdioTarget.File f -> new FdOutputStream(openLogFile(f.path()));
+      case StdioTarget.Binary b -> new FdOutputStream(binaryEnd);
+    };
+  }
+
+  private static int openLogFile(Path path) throws IOException {
+    java.nio.file.Files.createDirectories(path.toAbsolutePath().getParent());
+    return Fds.open(path, Fds.O_WRONLY | Fds.O_APPEND | Fds.O_CREAT, 0640);
+  }
+
+  /**
+   * Starts the logging binary with the read ends of two new pipes as fds 3 and 4 and a ready
+   * pipe as fd 5 (closed or written by the binary when it is ready), as containerd's binary IO
+   * does. Returns the write ends for stdout and stderr.
+   */
+  private int[] startLoggingBinary(StdioTarget.Binary b, String containerId, String namespace) throws IOException {
+    Fds.Pipe out = Fds.pipe();
+    Fds.Pipe err = Fds.pipe();
+    Fds.Pipe ready = Fds.pipe();
+    try {
+      Map<String, String> env = new HashMap<>(System.getenv());
+      env.put("CONTAINER_ID", containerId);
+      env.put("CONTAINER_NAMESPACE", namespace);
+      List<String> argv = new ArrayList<>();
+      argv.add(b.binary().toString());
+      argv.addAll(b.args());
+      Command cmd = Command.of(argv)
+          .withEnv(env)
+          .withStdio(Stdio.devNull(), Stdio.devNull(), Stdio.devNull())
+          .withExtraFds(Map.of(3, out.readFd(), 4, err.readFd(), 5, ready.writeFd()));
+      Reaper.get().spawn(cmd);
+    } catch (IOException | RuntimeException e) {
+      out.close();
+      err.close();
+      ready.close();
+      throw new IOException("cannot start logging binary " + b.binary() + ": " + e.getMessage(), e);
+    }
+    Fds.closeQuietly(out.readFd());
+    Fds.closeQuietly(err.readFd());
+    Fds.closeQuietly(ready.writeFd());
+    try (FdInputStream r = new FdInputStream(ready.readFd())) {
+      CompletableFuture<Integer> readyRead = CompletableFuture.supplyAsync(() -> {
+        try {
+          return r.read();
+        } catch (IOException e) {
+          return -1;
+        }
+      }, ProcessStdio::platformThread);
+      readyRead.get(BINARY_READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      Fds.closeQuietly(out.writeFd());
+      Fds.closeQuietly(err.writeFd());
+      throw new IOException("logging binary " + b.binary() + " did not get ready within "
+          + BINARY_READY_TIMEOUT.toSeconds() + "s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted waiting for " + b.binary());
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IOException(e.getCause());
+    }
+    return new int[] {out.writeFd(), err.writeFd()};
+  }
+
+  private int childEnd(int fd) {
+    childEnds.add(fd);
+    return fd;
+  }
+
+  private <T extends AutoCloseable> T own(T c) {
+    owned.add(c);
+    return c;
+  }
+
+  /** What runc passes to the process; all /dev/null in terminal mode (the pty carries I/O). */
+  ProcessIo childIo() {
+    return terminal ? ProcessIo.none() : new ProcessIo(childStdin, childStdout, childStderr);
+  }
+
+  /**
+   * runc has handed the child ends to the process: close ours, so that the output pipes see EOF
+   * when the process (and whatever inherited them) exits, then start copying stdin.
+   */
+  void childStarted() {
+    for (int fd : childEnds) {
+      Fds.closeQuietly(fd);
+    }
+    childEnds.clear();
+    if (!terminal && stdinSource != null) {
+      startStdinCopy(stdinSink);
+    }
+  }
+
+  /** Terminal mode: the pty master runc sent over the console socket. */
+  void attachConsole(int master) throws IOException {
+    this.console = master;
+    own(() -> Fds.closeQuietly(master));
+    if (stdinSource != null) {
+      startStdinCopy(new FdOutputStream(Fds.dupCloexec(master, 3)));
+    }
+    OutputStream sink = terminalOutSink == null ? OutputStream.nullOutputStream() : terminalOutSink;
+    startCopy("pty", new FdInputStream(Fds.dupCloexec(master, 3)), sink, true);
+  }
+
+  /** ResizePty: TIOCSWINSZ on the master. */
+  void resize(int width, int height) throws IOException {
+    if (console < 0) {
+      throw new IllegalStateException("process " + name + " has no terminal");
+    }
+    Terminal.setWindowSize(console, new Terminal.WindowSize(height, width));
+  }
+
+  /** CloseIO(stdin): the process reads EOF once what was copied is consumed. */
+  void closeStdin() {
+    InputStream src = stdinSource;
+    if (src != null) {
+      try {
+        src.close();
+      } catch (IOException ignored) {
+        // closing a raw fd stream does not fail in a way we could act on
+      }
+    }
+  }
+
+  /**
+   * Waits until the process's output reached its targets (EOF on every copied stream), up to
+   * {@code timeout}: a daemonized grandchild may keep the pipes open forever.
+   */
+  boolean awaitOutput(Duration timeout) {
+    CompletableFuture<?> all = CompletableFuture.allOf(outputCopies.toArray(CompletableFuture[]::new));
+    try {
+      all.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      LOG.log(Level.WARNING, "output of " + name + " not drained within " + timeout.toMillis() + " ms");
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (java.util.concurrent.ExecutionException e) {
+      return true;
+    }
+  }
+
+  private void startStdinCopy(OutputStream sink) {
+    InputStream src = stdinSource;
+    platformThread(() -> {
+      try (sink) {
+        src.transferTo(sink);
+      } catch (IOException e) {
+        // CloseIO closed the source, or the process went away: both end the copy.
+      } finally {
+        try {
+          src.close();
+        } catch (IOException ignored) {
+          // already closed
+        }
+      }
+    }, name + "-stdin");
+  }
+
+  private void startCopy(String stream, InputStream src, OutputStream sink, boolean closeSink) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    outputCopies.add(done);
+    own(src); // close() ends a copy a lingering grandchild would keep alive
+    platformThread(() -> {
+      byte[] buf = new byte[32 * 1024];
+      try {
+        int n;
+        while ((n = src.read(buf)) >= 0) {
+          if (n > 0) {
+            sink.write(buf, 0, n);
+          }
+        }
+      } catch (IOException e) {
+        if (!closed) {
+          LOG.log(Level.DEBUG, "copy of " + name + " " + stream + " ended: " + e.getMessage());
+        }
+      } finally {
+        try {
+          src.close();
+        } catch (IOException ignored) {
+          // nothing to do
+        }
+        if (closeSink) {
+          try {
+            sink.close();
+          } catch (IOException ignored) {
+            // nothing to do
+          }
+        }
+        done.complete(null);
+      }
+    }, name + "-" + stream);
+  }
+
+  private static Thread platformThread(Runnable r) {
+    return Thread.ofPlatform().daemon().start(r);
+  }
+
+  private static void platformThread(Runnable r, String threadName) {
+    Thread.ofPlatform().daemon().name("stdio-" + threadName).start(r);
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    for (int fd : childEnds) {
+      Fds.closeQuietly(fd);
+    }
+    childEnds.clear();
+    closeStdin();
+    if (stdinSink != null) {
+      try {
+        stdinSink.close();
+      } catch (IOException ignored) {
+        // nothing to do
+      }
+    }
+    if (terminalOutSink != null && console < 0) {
+      try {
+        terminalOutSink.close();
+      } catch (IOException ignored) {
+        // nothing to do
+      }
+    }
+    for (AutoCloseable c : owned) {
+      try {
+        c.close();
+      } catch (Exception ignored) {
+        // best effort
+      }
+    }
+    owned.clear();
+  }
+}

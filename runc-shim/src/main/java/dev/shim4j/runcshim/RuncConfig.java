@@ -1,0 +1,137 @@
+package dev.shim4j.runcshim;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.shim4j.api.Anys;
+import dev.shim4j.api.runc.options.Options;
+import dev.shim4j.runc.Json;
+import dev.shim4j.runc.Runc;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The runc options of one container ({@code containerd.runc.v1.Options} from Create), kept in the
+ * bundle as {@code options.json} (and the runc binary in {@code runtime}) so that the
+ * {@code delete} action, run in a fresh process after the daemon died, drives the same runc with
+ * the same root.
+ */
+final class RuncConfig {
+  static final String DEFAULT_ROOT = "/run/containerd/runc";
+  static final String OPTIONS_FILE = "options.json";
+  static final String RUNTIME_FILE = "runtime";
+
+  final Options options;
+
+  RuncConfig(Options options) {
+    this.options = options;
+  }
+
+  /**
+   * The options in a Create request: containerd.runc.v1.Options, or nothing (defaults). Other
+   * option types (runtimeoptions.v1 from CRI's generic path) carry nothing runc needs.
+   */
+  static RuncConfig fromAny(Any any) throws InvalidProtocolBufferException {
+    if (any == null || any.getTypeUrl().isEmpty()) {
+      return new RuncConfig(Options.getDefaultInstance());
+    }
+    if (Anys.is(any, Options.class)) {
+      return new RuncConfig(Anys.unpack(any, Options.class));
+    }
+    return new RuncConfig(Options.getDefaultInstance());
+  }
+
+  String binary() {
+    return options.getBinaryName().isEmpty() ? "runc" : options.getBinaryName();
+  }
+
+  Path root(String namespace) {
+    String root = options.getRoot().isEmpty() ? DEFAULT_ROOT : options.getRoot();
+    return Path.of(root, namespace);
+  }
+
+  /** runc for a container of this bundle: state under root/namespace, log in bundle/log.json. */
+  Runc runc(String namespace, Path bundle) {
+    Runc.Builder b = Runc.builder()
+        .binary(binary())
+        .root(root(namespace))
+        .log(bundle.resolve("log.json"))
+        .logFormat(Runc.LogFormat.JSON)
+        .systemdCgroup(options.getSystemdCgroup())
+        .timeout(Duration.ofSeconds(60));
+    if (!options.getCriuPath().isEmpty()) {
+      b.criu(Path.of(options.getCriuPath()));
+    }
+    return b.build();
+  }
+
+  void write(Path bundle) throws IOException {
+    Map<String, Object> m = new LinkedHashMap<>();
+    if (options.getNoPivotRoot()) {
+      m.put("no_pivot_root", true);
+    }
+    if (options.getNoNewKeyring()) {
+      m.put("no_new_keyring", true);
+    }
+    putIfSet(m, "shim_cgroup", options.getShimCgroup());
+    if (options.getIoUid() != 0) {
+      m.put("io_uid", (long) options.getIoUid());
+    }
+    if (options.getIoGid() != 0) {
+      m.put("io_gid", (long) options.getIoGid());
+    }
+    putIfSet(m, "binary_name", options.getBinaryName());
+    putIfSet(m, "root", options.getRoot());
+    putIfSet(m, "criu_path", options.getCriuPath());
+    if (options.getSystemdCgroup()) {
+      m.put("systemd_cgroup", true);
+    }
+    putIfSet(m, "criu_image_path", options.getCriuImagePath());
+    putIfSet(m, "criu_work_path", options.getCriuWorkPath());
+    writeAtomically(bundle.resolve(OPTIONS_FILE), Json.write(m));
+    writeAtomically(bundle.resolve(RUNTIME_FILE), binary());
+  }
+
+  /** The options a previous Create wrote; defaults when there are none. */
+  static RuncConfig read(Path bundle) throws IOException {
+    String text;
+    try {
+      text = Files.readString(bundle.resolve(OPTIONS_FILE));
+    } catch (NoSuchFileException e) {
+      return new RuncConfig(Options.getDefaultInstance());
+    }
+    Map<String, Object> m = Json.parseObject(text);
+    Options.Builder o = Options.newBuilder()
+        .setNoPivotRoot(Json.bool(m, "no_pivot_root"))
+        .setNoNewKeyring(Json.bool(m, "no_new_keyring"))
+        .setShimCgroup(Json.string(m, "shim_cgroup"))
+        .setIoUid((int) Json.number(m, "io_uid"))
+        .setIoGid((int) Json.number(m, "io_gid"))
+        .setBinaryName(Json.string(m, "binary_name"))
+        .setRoot(Json.string(m, "root"))
+        .setCriuPath(Json.string(m, "criu_path"))
+        .setSystemdCgroup(Json.bool(m, "systemd_cgroup"))
+        .setCriuImagePath(Json.string(m, "criu_image_path"))
+        .setCriuWorkPath(Json.string(m, "criu_work_path"));
+    return new RuncConfig(o.build());
+  }
+
+  private static void putIfSet(Map<String, Object> m, String k, String v) {
+    if (v != null && !v.isEmpty()) {
+      m.put(k, v);
+    }
+  }
+
+  static void writeAtomically(Path file, String text) throws IOException {
+    Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+    Files.writeString(tmp, text, StandardCharsets.UTF_8);
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+}

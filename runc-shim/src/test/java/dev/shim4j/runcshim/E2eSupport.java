@@ -1,0 +1,50 @@
+package dev.shim4j.runcshim;
+
+import dev.shim4j.testkit.Launchers;
+import dev.shim4j.testkit.PrivateContainerd;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+/** Shared pieces of the end-to-end tests: the launcher, unique ids, polling. */
+final class E2eSupport {
+  static final String SHIM_NAME = "containerd-shim-runc4j-v2";
+  /** Startup-friendly JVM flags for a short-lived shim. */
+  static final List<String> JVM_ARGS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k");
+  private static final AtomicInteger SEQ = new AtomicInteger();
+
+  private E2eSupport() {}
+
+  static Path launcher() {
+    try {
+      Path dir = Files.createTempDirectory("runc4j-launcher");
+      return Launchers.write(dir, SHIM_NAME, Main.class.getName(), JVM_ARGS);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static String id(String prefix) {
+    return prefix + "-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
+  }
+
+  static boolean eventually(Duration timeout, BooleanSupplier cond) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (cond.getAsBoolean()) {
+        return true;
+      }
+      Thread.sleep(50);
+    }
+    return cond.getAsBoolean();
+  }
+
+  static Path bundle(PrivateContainerd cd, String id) {
+    return cd.state().resolve("io.containerd.runtime.v2.task").resolve(cd.namespace()).resolve(id);
+  }
+}

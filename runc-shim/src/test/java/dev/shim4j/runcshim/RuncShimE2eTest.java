@@ -1,0 +1,612 @@
+package dev.shim4j.runcshim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.shim4j.testkit.CtrResult;
+import dev.shim4j.testkit.PrivateContainerd;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import dev.shim4j.api.Anys;
+import dev.shim4j.api.cgroups.v1.Metrics;
+import dev.shim4j.api.task.v2.CheckpointTaskRequest;
+import dev.shim4j.api.task.v2.ConnectRequest;
+import dev.shim4j.api.task.v2.ConnectResponse;
+import dev.shim4j.api.task.v2.DeleteRequest;
+import dev.shim4j.api.task.v2.ExecProcessRequest;
+import dev.shim4j.api.task.v2.KillRequest;
+import dev.shim4j.api.task.v2.ResizePtyRequest;
+import dev.shim4j.api.task.v2.ShutdownRequest;
+import dev.shim4j.api.task.v2.StateRequest;
+import dev.shim4j.api.task.v2.StateResponse;
+import dev.shim4j.api.task.v2.StatsRequest;
+import dev.shim4j.api.task.v2.StatsResponse;
+import dev.shim4j.api.task.v2.TaskTtrpc;
+import dev.shim4j.api.task.v2.UpdateTaskRequest;
+import dev.shim4j.api.types.task.Status;
+import dev.shim4j.ttrpc.Code;
+import dev.shim4j.ttrpc.TtrpcException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The runc4j shim under a real containerd 1.6 with runc and a busybox image, driven by ctr: one
+ * private containerd for the class, a unique container id per case. The leak check runs last.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RuncShimE2eTest {
+  static PrivateContainerd cd;
+  static Path shim;
+  static String image;
+
+  @BeforeAll
+  static void setUp() {
+    shim = E2eSupport.launcher();
+    cd = PrivateContainerd.start();
+    image = cd.busyboxImage();
+  }
+
+  @AfterAll
+  static void tearDown() {
+    if (cd != null) {
+      cd.close();
+    }
+  }
+
+  private static String[] args(String first, String... rest) {
+    List<String> a = new ArrayList<>();
+    a.add(first);
+    if (first.equals("run")) {
+      a.add("--runtime");
+      a.add(shim.toString());
+    }
+    a.addAll(List.of(rest));
+    return a.toArray(String[]::new);
+  }
+
+  private static CtrResult run(String... rest) {
+    return cd.ctr(args("run", rest));
+  }
+
+  private static String why(CtrResult r) {
+    String log = cd.log();
+    return r + "\n--- containerd log tail ---\n" + log.substring(Math.max(0, log.length() - 6000));
+  }
+
+  /** ctr run -d ID sleep-forever, then waits until the task runs. */
+  private static void runDetached(String id, String... cmd) {
+    List<String> a = new ArrayList<>(List.of("-d", image, id));
+    a.addAll(cmd.length == 0 ? List.of("sleep", "3600") : List.of(cmd));
+    CtrResult r = run(a.toArray(String[]::new));
+    assertThat(r.exitCode()).as(why(r)).isZero();
+  }
+
+  private static String taskStatus(String id) {
+    for (String line : cd.ctrOk("task", "ls").lines()) {
+      String[] f = line.trim().split("\\s+");
+      if (f.length >= 3 && f[0].equals(id)) {
+        return f[2];
+      }
+    }
+    return "";
+  }
+
+  private static void killAndRemove(String id) {
+    cd.ctr("task", "kill", "-s", "KILL", id);
+    try {
+      E2eSupport.eventually(Duration.ofSeconds(10), () -> !taskStatus(id).equals("RUNNING"));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    cd.ctr("task", "rm", "-f", id);
+    cd.ctr("container", "rm", id);
+  }
+
+  /** Runs a command line under `script` so ctr gets a terminal (ctr -t needs one). */
+  private static String underPty(String command, Duration timeout) throws Exception {
+    Process p = new ProcessBuilder("script", "-qfec", command, "/dev/null")
+        .redirectErrorStream(true)
+        .redirectInput(ProcessBuilder.Redirect.PIPE)
+        .start();
+    CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
+      try {
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      } catch (java.io.IOException e) {
+        return "";
+      }
+    });
+    if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("under a pty, did not finish: " + command + "\n" + out.getNow(""));
+    }
+    p.getOutputStream().close();
+    return out.get(10, TimeUnit.SECONDS);
+  }
+
+  private static String ctrLine(String... args) {
+    StringBuilder sb = new StringBuilder();
+    for (String a : cd.ctrCommand(args)) {
+      sb.append('\'').append(a.replace("'", "'\\''")).append("' ");
+    }
+    return sb.toString();
+  }
+
+  // ------------------------------------------------------------------ run
+
+  @Test
+  @Order(1)
+  void echoPrintsAndExitsZero() {
+    CtrResult r = run("--rm", image, E2eSupport.id("echo"), "/bin/echo", "hi");
+    assertThat(r.exitCode()).as(why(r)).isZero();
+    assertThat(r.stdout()).isEqualTo("hi\n");
+  }
+
+  @Test
+  @Order(2)
+  void exitCodeIsPropagated() {
+    CtrResult r = run("--rm", image, E2eSupport.id("exit"), "sh", "-c", "exit 3");
+    assertThat(r.exitCode()).as(why(r)).isEqualTo(3);
+  }
+
+  @Test
+  @Order(3)
+  void stdinReachesTheContainer() {
+    byte[] input = "line one\nline two\n".getBytes(StandardCharsets.UTF_8);
+    CtrResult r = cd.ctr(Duration.ofSeconds(60), input, args("run", "--rm", image, E2eSupport.id("stdin"), "cat"));
+    assertThat(r.exitCode()).as(why(r)).isZero();
+    assertThat(r.stdout()).isEqualTo("line one\nline two\n");
+  }
+
+  @Test
+  @Order(4)
+  void stderrIsKeptApartFromStdout() {
+    CtrResult r = run("--rm", image, E2eSupport.id("stderr"), "sh", "-c", "echo out; echo err >&2");
+    assertThat(r.exitCode()).as(why(r)).isZero();
+    assertThat(r.stdout()).isEqualTo("out\n");
+    assertThat(r.stderr()).contains("err");
+  }
+
+  @Test
+  @Order(5)
+  void fiveMegabytesOfOutputArriveIntact() throws Exception {
+    int size = 5 * 1024 * 1024;
+    // A deterministic stream: busybox's seq, which the test can recompute exactly.
+    CtrResult r = run("--rm", image, E2eSupport.id("big"), "sh", "-c", "seq 1 2000000 | head -c " + size);
+    assertThat(r.exitCode()).as(why(r)).isZero();
+    StringBuilder expected = new StringBuilder();
+    for (int i = 1; expected.length() < size; i++) {
+      expected.append(i).append('\n');
+    }
+    expected.setLength(size);
+    assertThat(r.stdout().length()).isEqualTo(size);
+    assertThat(sha256(r.stdout())).isEqualTo(sha256(expected.toString()));
+  }
+
+  private static String sha256(String s) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  @Order(6)
+  void ttyRunGetsAPseudoTerminal() throws Exception {
+    String id = E2eSupport.id("tty");
+    String out = underPty(ctrLine(args("run", "-t", "--rm", image, id, "sh", "-c", "tty; stty size; echo tty-done")), Duration.ofSeconds(60));
+    assertThat(out).as(out).contains("/dev/pts/").contains("tty-done");
+  }
+
+  @Test
+  @Order(7)
+  void detachedContainerStopsOnTermWithItsExitStatus() throws Exception {
+    String id = E2eSupport.id("term");
+    Process attached = cd.startCtr(args("run", "--rm", image, id, "sh", "-c",
+        "trap 'exit 42' TERM; echo ready; while true; do sleep 0.1; done"));
+    assertThat(E2eSupport.eventually(Duration.ofSeconds(30), () -> taskStatus(id).equals("RUNNING"))).isTrue();
+    Thread.sleep(300); // let the trap be installed
+    cd.ctrOk("task", "kill", "-s", "TERM", id);
+    assertThat(attached.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(attached.exitValue()).isEqualTo(42);
+  }
+
+  @Test
+  @Order(8)
+  void detachedLifecycleKillAndDelete() throws Exception {
+    String id = E2eSupport.id("detach");
+    runDetached(id);
+    assertThat(taskStatus(id)).isEqualTo("RUNNING");
+    cd.ctrOk("task", "kill", "-s", "KILL", id);
+    assertThat(E2eSupport.eventually(Duration.ofSeconds(15), () -> taskStatus(id).equals("STOPPED"))).isTrue();
+    CtrResult again = cd.ctr("task", "kill", "-s", "KILL", id);
+    assertThat(again.exitCode()).as("killing a stopped task fails").isNotZero();
+    assertThat(again.stderr()).containsIgnoringCase("not found");
+    cd.ctrOk("task", "rm", id);
+    cd.ctrOk("container", "rm", id);
+    assertThat(taskStatus(id)).isEmpty();
+  }
+
+  // ------------------------------------------------------------------ exec
+
+  @Test
+  @Order(10)
+  void execRunsInTheContainer() {
+    String id = E2eSupport.id("exec");
+    runDetached(id);
+    try {
+      CtrResult r = cd.ctr("task", "exec", "--exec-id", "e1", id, "sh", "-c", "echo from-exec; echo to-err >&2; exit 5");
+      assertThat(r.exitCode()).as(why(r)).isEqualTo(5);
+      assertThat(r.stdout()).isEqualTo("from-exec\n");
+      assertThat(r.stderr()).contains("to-err");
+    } finally {
+      killAndRemove(id);
+    }
+  }
+
+  @Test
+  @Order(11)
+  void execWithStdin() {
+    String id = E2eSupport.id("execin");
+    runDetached(id);
+    try {
+      CtrResult r = cd.ctr(Duration.ofSeconds(60), "via exec stdin\n".getBytes(StandardCharsets.UTF_8),
+          "task", "exec", "--exec-id", "e2", id, "cat");
+      assertThat(r.exitCode()).as(why(r)).isZero();
+      assertThat(r.stdout()).isEqualTo("via exec stdin\n");
+    } finally {
+      killAndRemove(id);
+    }
+  }
+
+  @Test
+  @Order(12)
+  void execWithTty() throws Exception {
+    String id = E2eSupport.id("exectty");
+    runDetached(id);
+    try {
+      String out = underPty(ctrLine("task", "exec", "-t", "--exec-id", "e3", id, "sh", "-c", "tty; echo exec-tty-done"), Duration.ofSeconds(60));
+      assertThat(out).as(out).contains("/dev/pts/").contains("exec-tty-done");
+    } finally {
+      killAndRemove(id);
+    }
+  }
+
+  @Test
+  @Order(13)
+  void pidsListInitAndExecs() throws Exception {
+    String id = E2eSupport.id("pids");
+    runDetached(id);
+    Process exec = cd.startCtr("task", "exec", "--exec-id", "sleeper", id, "sleep", "300");
+    try {
+      assertThat(E2eSupport.eventually(Duration.ofSeconds(20), () -> cd.ctrOk("task", "ps", id).stdout().contains("sleeper"))).isTrue();
+      CtrResult ps = cd.ctrOk("task", "ps", id);
+      // PID INFO: init without details, the exec with its ProcessDetails
+      assertThat(ps.lines().stream().filter(l -> l.trim().matches("\\d+.*")).count()).as(ps.stdout()).isEqualTo(2);
+    } finally {
+      exec.destroy();
+      killAndRemove(id);
+    }
+  }
+
+  @Test
+  @Order(14)
+  void killAllStopsEveryProcess() throws Exception {
+    String id = E2eSupport.id("killall");
+    runDetached(id);
+    Process exec = cd.startCtr("task", "exec", "--exec-id", "bg", id, "sleep", "300");
+    try {
+      assertThat(E2eSupport.eventually(Duration.ofSeconds(20), () -> cd.ctrOk("task", "ps", id).stdout().contains("bg"))).isTrue();
+      cd.ctrOk("task", "kill", "--all", "-s", "KILL", id);
+      assertThat(E2eSupport.eventually(Duration.ofSeconds(15), () -> taskStatus(id).equals("STOPPED"))).isTrue();
+      assertThat(exec.waitFor(15, TimeUnit.SECONDS)).as("the exec's ctr ends too").isTrue();
+    } finally {
+      killAndRemove(id);
+    }
+  }
+
+  // ------------------------------------------------------------------ control
+
+  @Test
+  @Order(20)
+  void pauseAndResume() throws Exception {
+    String id = E2eSupport.id("pause");
+    runDetached(id);
+    try {
+      cd.ctrOk("task", "pause", id);
+      assertThat(taskStatus(id)).isEqualTo("PAUSED");
+      cd.ctrOk("task", "resume", id);
+      assertThat(taskStatus(id)).isEqualTo("RUNNING");
+    } finally {
+      killAndRemove(id);
+    }
+  }
+
+  @Test
+  @Order(21)
+  void metricsReportTheCgroup() {
+    String id = E2eSupport.id("metrics");
+    runDetached(id);
+    try {
+      CtrResult m = cd.ctr("task", "metrics", id);
+      assertThat(m.exitCode()).as(why(m)).isZero();
+      assertThat(m.stdout()).contains("pids.current").contains("memory.usage_in_bytes");
+    } finally {
+      killAndRemove(id);
+    }
+  }
+
+  @Test
+  @Order(22)
+  void eventsComeInTheProtocolOrder() throws Exception {
+    String id = E2eSupport.id("events");
+    Process events = cd.startCtr("events");
+    List<String> lines = new CopyOnWriteArrayList<>();
+    Thread reader = Thread.ofPlatform().daemon().start(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(events.getInputStream(), StandardCharsets.UTF_8))) {
+        String l;
+        while ((l = r.readLine()) != null) {
+          lines.add(l);
+        }
+      } catch (java.io.IOException ignored) {
+        // ctr events killed
+      }
+    });
+    Thread.sleep(1000);
+    runDetached(id);
+    CtrResult exec = cd.ctr("task", "exec", "--exec-id", "ev1", id, "true");
+    assertThat(exec.exitCode()).as(why(exec)).isZero();
+    cd.ctrOk("task", "kill", "-s", "KILL", id);
+    assertThat(E2eSupport.eventually(Duration.ofSeconds(15), () -> taskStatus(id).equals("STOPPED"))).isTrue();
+    cd.ctrOk("task", "rm", id);
+    cd.ctrOk("container", "rm", id);
+    assertThat(E2eSupport.eventually(Duration.ofSeconds(10),
+        () -> lines.stream().anyMatch(l -> l.contains("/tasks/delete") && l.contains(id)))).as(String.join("\n", lines)).isTrue();
+    events.destroy();
+    reader.join(5000);
+    List<String> topics = new ArrayList<>();
+    for (String l : lines) {
+      if (l.contains(id) && l.contains("/tasks/")) {
+        for (String w : l.split("\\s+")) {
+          if (w.startsWith("/tasks/")) {
+            topics.add(w + (w.equals("/tasks/exit") ? (l.contains("\"ev1\"") ? "(exec)" : "(init)") : ""));
+          }
+        }
+      }
+    }
+    assertThat(topics).as(String.join("\n", lines)).containsExactly(
+        "/tasks/create", "/tasks/start", "/tasks/exec-added", "/tasks/exec-started",
+        "/tasks/exit(exec)", "/tasks/exit(init)", "/tasks/delete");
+  }
+
+  @Test
+  @Order(23)
+  void oomIsReportedUnderAMemoryLimit() throws Exception {
+    String id = E2eSupport.id("oom");
+    Process events = cd.startCtr("events");
+    List<String> lines = new CopyOnWriteArrayList<>();
+    Thread.ofPlatform().daemon().start(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(events.getInputStream(), StandardCharsets.UTF_8))) {
+        String l;
+        while ((l = r.readLine()) != null) {
+          lines.add(l);
+        }
+      } catch (java.io.IOException ignored) {
+        // killed
+      }
+    });
+    Thread.sleep(1000);
+    CtrResult r = cd.ctr(Duration.ofSeconds(90), new byte[0], args("run", "--rm", "--memory-limit", "16777216", image, id,
+        "sh", "-c", "x=aaaaaaaaaaaaaaaa; while true; do x=$x$x; done"));
+    assertThat(r.exitCode()).as(why(r)).isEqualTo(137);
+    boolean oom = E2eSupport.eventually(Duration.ofSeconds(10),
+        () -> lines.stream().anyMatch(l -> l.contains("/tasks/oom") && l.contains(id)));
+    events.destroy();
+    assertThat(oom).as(String.join("\n", lines)).isTrue();
+  }
+
+  @Test
+  @Order(24)
+  void taskRpcsDirectlyOnTheShimSocket() throws Exception {
+    String id = E2eSupport.id("rpc");
+    runDetached(id);
+    String address = Files.readString(E2eSupport.bundle(cd, id).resolve("address")).strip();
+    try (dev.shim4j.ttrpc.Client conn = dev.shim4j.ttrpc.Client.connect(address)) {
+      TaskTtrpc.Client task = new TaskTtrpc.Client(conn);
+      ConnectResponse c = task.connect(ConnectRequest.newBuilder().setId(id).build());
+      assertThat(c.getShimPid()).isEqualTo((int) ShimProcesses.serving(id).get(0).pid());
+      assertThat(c.getTaskPid()).isPositive();
+
+      StateResponse st = task.state(StateRequest.newBuilder().setId(id).build());
+      assertThat(st.getStatus()).isEqualTo(Status.RUNNING);
+      assertThat(st.getPid()).isEqualTo(c.getTaskPid());
+      assertThat(st.getBundle()).isEqualTo(E2eSupport.bundle(cd, id).toString());
+
+      // Update: JSON LinuxResources in the Any, then Stats shows the new pids limit.
+      task.update(UpdateTaskRequest.newBuilder().setId(id)
+          .setResources(Any.newBuilder()
+              .setTypeUrl("types.containerd.io/opencontainers/runtime-spec/1/LinuxResources")
+              .setValue(ByteString.copyFromUtf8("{\"pids\":{\"limit\":77}}")))
+          .build());
+      StatsResponse stats = task.stats(StatsRequest.newBuilder().setId(id).build());
+      Metrics m = Anys.unpack(stats.getStats(), Metrics.class);
+      assertThat(m.getPids().getLimit()).isEqualTo(77);
+      assertThat(m.getPids().getCurrent()).isPositive();
+
+      // Errors cross the wire as codes containerd understands.
+      assertThatThrownBy(() -> task.kill(KillRequest.newBuilder().setId(id).setExecId("nope").setSignal(9).build()))
+          .isInstanceOfSatisfying(TtrpcException.class, e -> assertThat(e.code()).isEqualTo(Code.NOT_FOUND));
+      assertThatThrownBy(() -> task.state(StateRequest.newBuilder().setId("no-such-container").build()))
+          .isInstanceOfSatisfying(TtrpcException.class, e -> assertThat(e.code()).isEqualTo(Code.NOT_FOUND));
+      assertThatThrownBy(() -> task.delete(DeleteRequest.newBuilder().setId(id).build()))
+          .isInstanceOfSatisfying(TtrpcException.class, e -> assertThat(e.code()).isEqualTo(Code.FAILED_PRECONDITION));
+      assertThatThrownBy(() -> task.resizePty(ResizePtyRequest.newBuilder().setId(id).setWidth(80).setHeight(24).build()))
+          .isInstanceOfSatisfying(TtrpcException.class, e -> assertThat(e.code()).isEqualTo(Code.FAILED_PRECONDITION));
+      assertThatThrownBy(() -> task.exec(ExecProcessRequest.newBuilder().setId(id).setExecId("bad")
+              .setSpec(Any.newBuilder().setTypeUrl(Anys.OCI_PROCESS).setValue(ByteString.copyFromUtf8("not json"))).build()))
+          .isInstanceOfSatisfying(TtrpcException.class, e -> assertThat(e.code()).isEqualTo(Code.INVALID_ARGUMENT));
+
+      // Shutdown with a container left keeps the shim serving.
+      task.shutdown(ShutdownRequest.newBuilder().setId(id).build());
+      Thread.sleep(300);
+      assertThat(task.connect(ConnectRequest.newBuilder().setId(id).build()).getShimPid()).isEqualTo(c.getShimPid());
+
+      // Checkpoint goes through runc and criu; where criu cannot run, the error says why.
+      Path images = cd.dir().resolve("ck-" + id);
+      try {
+        task.checkpoint(CheckpointTaskRequest.newBuilder().setId(id).setPath(images.toString()).build());
+        assertThat(images).isNotEmptyDirectory();
+      } catch (TtrpcException e) {
+        assertThat(e.code()).isEqualTo(Code.FAILED_PRECONDITION);
+        assertThat(e.getMessage()).contains("criu").contains("dump.log");
+      }
+    } finally {
+      killAndRemove(id);
+    }
+  }
+
+  // ------------------------------------------------------------------ robustness
+
+  @Test
+  @Order(30)
+  void tenContainersInParallel() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(10);
+    try {
+      List<Future<CtrResult>> runs = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        String n = Integer.toString(i);
+        runs.add(pool.submit(() -> cd.ctr(Duration.ofSeconds(120), new byte[0],
+            args("run", "--rm", image, E2eSupport.id("par"), "echo", "par-" + n))));
+      }
+      for (int i = 0; i < 10; i++) {
+        CtrResult r = runs.get(i).get(150, TimeUnit.SECONDS);
+        assertThat(r.exitCode()).as(why(r)).isZero();
+        assertThat(r.stdout()).isEqualTo("par-" + i + "\n");
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  @Order(31)
+  void containerdRestartKeepsRunningContainersManageable() throws Exception {
+    String id = E2eSupport.id("restart");
+    runDetached(id);
+    cd.restart();
+    assertThat(E2eSupport.eventually(Duration.ofSeconds(20), () -> taskStatus(id).equals("RUNNING"))).isTrue();
+    CtrResult exec = cd.ctr("task", "exec", "--exec-id", "after", id, "echo", "still-here");
+    assertThat(exec.exitCode()).as(why(exec)).isZero();
+    assertThat(exec.stdout()).isEqualTo("still-here\n");
+    cd.ctrOk("task", "kill", "-s", "KILL", id);
+    assertThat(E2eSupport.eventually(Duration.ofSeconds(15), () -> taskStatus(id).equals("STOPPED"))).isTrue();
+    cd.ctrOk("task", "rm", id);
+    cd.ctrOk("container", "rm", id);
+  }
+
+  @Test
+  @Order(32)
+  void killedShimIsCleanedUpByDelete() throws Exception {
+    String id = E2eSupport.id("sigkill");
+    runDetached(id);
+    List<ProcessHandle> shims = ShimProcesses.serving(id);
+    assertThat(shims).as("one shim daemon for " + id).hasSize(1);
+    shims.get(0).destroyForcibly();
+    // containerd notices the dead shim, runs `delete` and marks the task stopped (137).
+    assertThat(E2eSupport.eventually(Duration.ofSeconds(30), () -> !taskStatus(id).equals("RUNNING"))).isTrue();
+    cd.ctr("task", "rm", "-f", id);
+    cd.ctrOk("container", "rm", id);
+    Path rootfs = E2eSupport.bundle(cd, id).resolve("rootfs");
+    assertThat(E2eSupport.eventually(Duration.ofSeconds(10), () -> !Files.exists(rootfs) && !Mounts.anyUnder(rootfs))).isTrue();
+    assertThat(Path.of("/run/containerd/runc", cd.namespace(), id)).doesNotExist();
+  }
+
+  // ------------------------------------------------------------------ grouping
+
+  private static String addressOf(String id) throws Exception {
+    return Files.readString(E2eSupport.bundle(cd, id).resolve("address")).strip();
+  }
+
+  @Test
+  @Order(40)
+  void podGroupSharesOneShimThatOutlivesItsFirstContainer() throws Exception {
+    String a = E2eSupport.id("poda");
+    String b = E2eSupport.id("podb");
+    String group = E2eSupport.id("group");
+    for (String id : List.of(a, b)) {
+      CtrResult r = run("-d", "--annotation", "io.containerd.runc.v2.group=" + group, image, id, "sleep", "3600");
+      assertThat(r.exitCode()).as(why(r)).isZero();
+    }
+    try {
+      assertThat(addressOf(b)).isEqualTo(addressOf(a));
+      assertThat(ShimProcesses.serving(b)).as("b has no daemon of its own").isEmpty();
+      killAndRemove(a);
+      // The shim was asked to shut down after a's delete, but b still lives there.
+      CtrResult exec = cd.ctr("task", "exec", "--exec-id", "x", b, "echo", "b-alive");
+      assertThat(exec.exitCode()).as(why(exec)).isZero();
+      assertThat(exec.stdout()).isEqualTo("b-alive\n");
+    } finally {
+      killAndRemove(a);
+      killAndRemove(b);
+    }
+  }
+
+  @Test
+  @Order(41)
+  void nodeWideModeServesEveryContainerFromOneDaemon() throws Exception {
+    List<String> ids = List.of(E2eSupport.id("node"), E2eSupport.id("node"), E2eSupport.id("node"));
+    for (String id : ids) {
+      CtrResult r = run("-d", "--annotation", "dev.shim4j.group=node", image, id, "sleep", "3600");
+      assertThat(r.exitCode()).as(why(r)).isZero();
+    }
+    try {
+      assertThat(ids.stream().map(id -> {
+        try {
+          return addressOf(id);
+        } catch (Exception e) {
+          return e.toString();
+        }
+      }).distinct().count()).isEqualTo(1);
+      assertThat(ShimProcesses.all(cd.namespace())).hasSize(1);
+      CtrResult r = run("--rm", "--annotation", "dev.shim4j.group=node", image, E2eSupport.id("node"), "echo", "node-run");
+      assertThat(r.exitCode()).as(why(r)).isZero();
+      assertThat(r.stdout()).isEqualTo("node-run\n");
+    } finally {
+      for (String id : ids) {
+        killAndRemove(id);
+      }
+    }
+  }
+
+  @Test
+  @Order(99)
+  void nothingLeaksAfterwards() throws Exception {
+    // Every case above cleaned up after itself: no daemon, no mount, no runc state, no zombie.
+    assertThat(E2eSupport.eventually(Duration.ofSeconds(20), () -> ShimProcesses.all(cd.namespace()).isEmpty()))
+        .as("shim daemons left: " + ShimProcesses.all(cd.namespace())).isTrue();
+    assertThat(Mounts.anyUnder(cd.state())).as("mounts under " + cd.state()).isFalse();
+    Path runcRoot = Path.of("/run/containerd/runc", cd.namespace());
+    if (Files.isDirectory(runcRoot)) {
+      try (var s = Files.list(runcRoot)) {
+        assertThat(s.toList()).as("runc state left").isEmpty();
+      }
+    }
+    assertThat(ShimProcesses.zombiesOf(ProcessHandle.current().pid())).isEmpty();
+  }
+}

@@ -1,0 +1,101 @@
+package dev.shim4j.runcshim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.shim4j.api.runc.options.Options;
+import dev.shim4j.runc.Json;
+import dev.shim4j.runc.RuncStats;
+import dev.shim4j.sys.Mounts;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The shim's pure logic: stdio URIs, grouping keys, mount options, options.json, metrics. */
+class UnitTest {
+  @TempDir Path dir;
+
+  @Test
+  void stdioTargets() {
+    assertThat(StdioTarget.parse("")).isInstanceOf(StdioTarget.None.class);
+    assertThat(StdioTarget.parse("/run/fifo/x-stdout")).isEqualTo(new StdioTarget.Fifo(Path.of("/run/fifo/x-stdout")));
+    assertThat(StdioTarget.parse("fifo:///run/f")).isEqualTo(new StdioTarget.Fifo(Path.of("/run/f")));
+    assertThat(StdioTarget.parse("file:///var/log/c.log")).isEqualTo(new StdioTarget.File(Path.of("/var/log/c.log")));
+    assertThat(StdioTarget.parse("binary:///usr/bin/logger?id=c1&flag&path=%2Fa%20b"))
+        .isEqualTo(new StdioTarget.Binary(Path.of("/usr/bin/logger"), List.of("id", "c1", "flag", "path", "/a b")));
+    assertThatThrownBy(() -> StdioTarget.parse("http://x/y")).hasMessageContaining("unsupported stdio URI scheme 'http'");
+    assertThatThrownBy(() -> StdioTarget.parse("file://")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> StdioTarget.parse("binary:?x=1")).hasMessageContaining("no path");
+  }
+
+  @Test
+  void groupKeys() {
+    Map<String, String> noEnv = Map.of();
+    assertThat(Grouping.groupKey("c1", Map.of(), noEnv)).isEqualTo("c1");
+    assertThat(Grouping.groupKey("c1", Map.of(Grouping.CRI_SANDBOX, "sb"), noEnv)).isEqualTo("sb");
+    assertThat(Grouping.groupKey("c1", Map.of(Grouping.CRI_SANDBOX, "sb", Grouping.RUNC_GROUP, "g"), noEnv)).isEqualTo("g");
+    assertThat(Grouping.groupKey("c1", Map.of(Grouping.RUNC_GROUP, "g", Grouping.SHIM4J_GROUP, "node"), noEnv))
+        .isEqualTo(Grouping.NODE_KEY);
+    assertThat(Grouping.groupKey("c1", Map.of(Grouping.SHIM4J_GROUP, "mine"), noEnv)).isEqualTo("mine");
+    assertThat(Grouping.groupKey("c1", Map.of(), Map.of(Grouping.ENV, "node"))).isEqualTo(Grouping.NODE_KEY);
+    assertThat(Grouping.groupKey("c1", Map.of(Grouping.RUNC_GROUP, "g"), Map.of(Grouping.ENV, "node"))).isEqualTo("g");
+    // a bundle without a readable config.json groups by id
+    assertThat(Grouping.groupKey("c1", dir, noEnv)).isEqualTo("c1");
+  }
+
+  @Test
+  void mountOptions() {
+    Rootfs.Options o = Rootfs.parseOptions(List.of("ro", "nosuid", "lowerdir=/a:/b", "upperdir=/u", "rbind"));
+    assertThat(o.flags()).isEqualTo(Mounts.MS_RDONLY | Mounts.MS_NOSUID | Mounts.MS_BIND | Mounts.MS_REC);
+    assertThat(o.data()).isEqualTo("lowerdir=/a:/b,upperdir=/u");
+    assertThat(Rootfs.parseOptions(List.of("ro", "rw")).flags()).isZero();
+  }
+
+  @Test
+  void optionsJsonRoundTrip() throws Exception {
+    Options opts = Options.newBuilder().setBinaryName("/usr/bin/crun").setRoot("/run/x").setSystemdCgroup(true)
+        .setNoPivotRoot(true).setIoUid(1000).setCriuWorkPath("/w").build();
+    new RuncConfig(opts).write(dir);
+    RuncConfig back = RuncConfig.read(dir);
+    assertThat(back.options).isEqualTo(opts);
+    assertThat(back.binary()).isEqualTo("/usr/bin/crun");
+    assertThat(back.root("ns1")).isEqualTo(Path.of("/run/x/ns1"));
+    assertThat(java.nio.file.Files.readString(dir.resolve("runtime"))).isEqualTo("/usr/bin/crun");
+    assertThat(RuncConfig.read(dir.resolve("missing")).root("ns")).isEqualTo(Path.of("/run/containerd/runc/ns"));
+  }
+
+  @Test
+  void pidNamespaceAndCgroupFromSpec() {
+    Map<String, Object> own = Json.parseObject("{\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"pid\"}],\"cgroupsPath\":\"/ns/c1\"}}");
+    Map<String, Object> joined = Json.parseObject("{\"linux\":{\"namespaces\":[{\"type\":\"pid\",\"path\":\"/proc/1/ns/pid\"}]}}");
+    Map<String, Object> host = Json.parseObject("{\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"cgroupsPath\":\"system.slice:x:y\"}}");
+    assertThat(Container.hasOwnPidNamespace(own)).isTrue();
+    assertThat(Container.hasOwnPidNamespace(joined)).isFalse();
+    assertThat(Container.hasOwnPidNamespace(host)).isFalse();
+    assertThat(Container.memoryCgroup(own)).isNotNull().asString().endsWith("ns/c1");
+    assertThat(Container.memoryCgroup(host)).isNull();
+  }
+
+  @Test
+  void metricsFromRuncStats() {
+    RuncStats s = new RuncStats(
+        new RuncStats.Cpu(1000, 400, 600, List.of(500L, 500L), 1, 2, 3),
+        new RuncStats.Memory(9, new RuncStats.MemoryEntry(100, 50, 70, 1), new RuncStats.MemoryEntry(0, 0, 0, 0),
+            new RuncStats.MemoryEntry(0, 5, 0, 0), new RuncStats.MemoryEntry(0, 0, 0, 0), Map.of("rss", 44L, "total_cache", 8L)),
+        new RuncStats.Pids(3, 10), Map.of());
+    var v1 = StatsMetrics.v1(s);
+    assertThat(v1.getCpu().getUsage().getTotal()).isEqualTo(1000);
+    assertThat(v1.getCpu().getUsage().getPerCpuList()).containsExactly(500L, 500L);
+    assertThat(v1.getCpu().getThrottling().getThrottledTime()).isEqualTo(3);
+    assertThat(v1.getMemory().getUsage().getUsage()).isEqualTo(50);
+    assertThat(v1.getMemory().getRss()).isEqualTo(44);
+    assertThat(v1.getMemory().getTotalCache()).isEqualTo(8);
+    assertThat(v1.getPids().getLimit()).isEqualTo(10);
+    var v2 = StatsMetrics.v2(s);
+    assertThat(v2.getCpu().getUsageUsec()).isEqualTo(1);
+    assertThat(v2.getMemory().getUsage()).isEqualTo(50);
+    assertThat(v2.getPids().getCurrent()).isEqualTo(3);
+  }
+}

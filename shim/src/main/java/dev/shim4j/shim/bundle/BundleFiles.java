@@ -1,0 +1,104 @@
+package dev.shim4j.shim.bundle;
+
+import dev.shim4j.api.runc.options.Options;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The small files a shim keeps in a bundle for containerd and for its own later invocations
+ * ({@code delete} runs as a new process and finds its facts here): {@code address},
+ * {@code options.json}, {@code runtime} and pid files. Writes are atomic.
+ */
+public final class BundleFiles {
+  public static final String ADDRESS = "address";
+  public static final String OPTIONS = "options.json";
+  public static final String RUNTIME = "runtime";
+  public static final String INIT_PID = "init.pid";
+
+  private static final Duration PID_POLL = Duration.ofMillis(10);
+
+  private BundleFiles() {}
+
+  /** The shim's plain task address ("unix:///run/containerd/s/..."), read by containerd 1.6/1.7 on restart. */
+  public static void writeAddress(Path bundle, String address) throws IOException {
+    AtomicFiles.write(bundle.resolve(ADDRESS), address);
+  }
+
+  public static Optional<String> readAddress(Path bundle) throws IOException {
+    return readText(bundle.resolve(ADDRESS)).map(String::strip);
+  }
+
+  /** The runc options as JSON with containerd's field names ({@code binary_name}, {@code root}, ...). */
+  public static void writeOptions(Path bundle, Options options) throws IOException {
+    AtomicFiles.write(bundle.resolve(OPTIONS), ProtoJson.write(options));
+  }
+
+  /** The options written at create; empty when there is no file (a create without options). */
+  public static Optional<Options> readOptions(Path bundle) throws IOException {
+    Path file = bundle.resolve(OPTIONS);
+    Optional<String> text = readText(file);
+    if (text.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(ProtoJson.read(text.get(), Options.newBuilder()).build());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The runtime binary the container was created with (runc shims: "runc" or options.binary_name). */
+  public static void writeRuntime(Path bundle, String runtime) throws IOException {
+    AtomicFiles.write(bundle.resolve(RUNTIME), runtime);
+  }
+
+  public static Optional<String> readRuntime(Path bundle) throws IOException {
+    return readText(bundle.resolve(RUNTIME));
+  }
+
+  public static void writePid(Path pidFile, int pid) throws IOException {
+    AtomicFiles.write(pidFile, Integer.toString(pid));
+  }
+
+  /**
+   * Reads a pid file another process (runc) writes, waiting up to {@code timeout} while it is
+   * missing, empty or half-written.
+   */
+  public static int readPid(Path pidFile, Duration timeout) throws IOException, TimeoutException,
+      InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String last = null;
+    while (true) {
+      Optional<String> text = readText(pidFile);
+      if (text.isPresent()) {
+        last = text.get().strip();
+        if (last.matches("[0-9]{1,10}")) {
+          long pid = Long.parseLong(last);
+          if (pid > 0 && pid <= Integer.MAX_VALUE) {
+            return (int) pid;
+          }
+        }
+      }
+      if (System.nanoTime() - deadline >= 0) {
+        throw new TimeoutException(last == null
+            ? "pid file " + pidFile + " did not appear within " + timeout
+            : "pid file " + pidFile + " holds no pid: \"" + last + "\"");
+      }
+      Thread.sleep(PID_POLL);
+    }
+  }
+
+  private static Optional<String> readText(Path file) throws IOException {
+    try {
+      return Optional.of(new String(Files.readAllBytes(file), StandardCharsets.UTF_8));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package dev.shim4j.sys;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class SignalsTest {
+  @Test
+  void aHandledSignalRunsTheHandler() throws Exception {
+    CompletableFuture<Integer> got = new CompletableFuture<>();
+    Signals.handle(Signals.SIGUSR1, got::complete);
+    Processes.kill(Processes.getpid(), Signals.SIGUSR1);
+    assertThat(got.get(10, TimeUnit.SECONDS)).isEqualTo(Signals.SIGUSR1);
+  }
+
+  @Test
+  void anIgnoredSignalDoesNotEndTheJvm() throws Exception {
+    Signals.ignore(Signals.SIGPIPE);
+    Processes.kill(Processes.getpid(), Signals.SIGPIPE);
+    Thread.sleep(100);
+    // still here; and the kernel agrees that SIGPIPE is ignored
+    String sigIgn = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status")).stream()
+        .filter(l -> l.startsWith("SigIgn:")).findFirst().orElseThrow().split("\\s+")[1];
+    assertThat(Long.parseLong(sigIgn, 16) & (1L << (Signals.SIGPIPE - 1))).isNotZero();
+  }
+
+  @Test
+  void spawnedChildrenDoNotInheritAnIgnoredSignal() throws Exception {
+    Signals.ignore(Signals.SIGPIPE);
+    try (Fds.Pipe pipe = Fds.pipe()) {
+      int pid = Spawn.of("sh", "-c", "grep '^SigIgn' /proc/self/status").fd(1, pipe.writeFd()).start();
+      Fds.close(pipe.writeFd());
+      try (FdInputStream in = new FdInputStream(Fds.dup(pipe.readFd()))) {
+        assertThat(new String(in.readAllBytes())).isEqualTo("SigIgn:\t0000000000000000\n");
+      }
+      assertThat(Processes.waitpid(pid, 0).orElseThrow().exitCode()).isZero();
+    }
+  }
+}

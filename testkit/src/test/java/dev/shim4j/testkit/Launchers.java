@@ -1,0 +1,68 @@
+package dev.shim4j.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Writes executable bash launchers that start a Java main class in a new JVM like the test's own
+ * (same java.home, same classpath), so containerd can exec a Java shim by absolute path:
+ * {@code ctr run --runtime /abs/launcher ...}.
+ */
+public final class Launchers {
+
+    private Launchers() {}
+
+    /**
+     * Writes {@code dir/name} (mode 0755): {@code exec java --enable-native-access=ALL-UNNAMED
+     * JVMARGS -cp CLASSPATH MAINCLASS "$@"}. Returns its absolute path.
+     */
+    public static Path write(Path dir, String name, String mainClass, List<String> jvmArgs) {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        var cmd = new ArrayList<String>();
+        cmd.add(java.toString());
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.addAll(jvmArgs);
+        cmd.add("-cp");
+        cmd.add(testClasspath());
+        cmd.add(mainClass);
+        StringBuilder script = new StringBuilder()
+                .append("#!/bin/bash\n")
+                .append("# Written by the shim4j testkit: runs ").append(mainClass).append(" on the test classpath.\n")
+                .append("exec");
+        for (String word : cmd) {
+            script.append(' ').append(shellQuote(word));
+        }
+        script.append(" \"$@\"\n");
+        try {
+            Files.createDirectories(dir);
+            Path launcher = dir.resolve(name).toAbsolutePath();
+            Files.writeString(launcher, script, StandardCharsets.UTF_8);
+            Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
+            return launcher;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write launcher " + name + " in " + dir, e);
+        }
+    }
+
+    /** Absolute entries only: the launcher runs with the bundle as its working directory. */
+    static String testClasspath() {
+        String cp = System.getProperty("java.class.path");
+        var abs = new ArrayList<String>();
+        for (String entry : cp.split(java.io.File.pathSeparator)) {
+            if (!entry.isEmpty()) {
+                abs.add(Path.of(entry).toAbsolutePath().toString());
+            }
+        }
+        return String.join(java.io.File.pathSeparator, abs);
+    }
+
+    static String shellQuote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+}

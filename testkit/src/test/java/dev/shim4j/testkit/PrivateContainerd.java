@@ -1,0 +1,432 @@
+package dev.shim4j.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real containerd (the host's {@code containerd} binary) of the test's own: its own root, state,
+ * config and sockets in a short temp dir, and a namespace no other instance uses, so parallel
+ * instances and the host's own containerd never see each other's containers. Plugins the tests do
+ * not need (CRI, exotic snapshotters, tracing, /opt) are disabled so it starts in well under a
+ * second and leaves nothing outside its dir.
+ *
+ * <pre>{@code
+ * try (var cd = PrivateContainerd.start()) {
+ *     String image = cd.busyboxImage();
+ *     CtrResult r = cd.ctrOk("run", "--rm", "--runtime", "io.containerd.runc.v2", image, "c1", "/bin/echo", "hi");
+ * }
+ * }</pre>
+ */
+public final class PrivateContainerd implements AutoCloseable {
+
+    public static final Duration DEFAULT_CTR_TIMEOUT = Duration.ofSeconds(60);
+    /** How long ctr's stdin stays open after the bytes given are written; see {@link #ctr(Duration, byte[], String...)}. */
+    public static final Duration STDIN_EOF_DELAY = Duration.ofMillis(1500);
+    private static final Duration START_DEADLINE = Duration.ofSeconds(30);
+    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+    /** Where runc shims keep runc state by default ({@code /run/containerd/runc/<namespace>}). */
+    private static final Path RUNC_ROOT = Path.of("/run/containerd/runc");
+    private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
+
+    /** Instances not closed yet: a JVM that ends early (test timeout, Ctrl-C) still cleans them up. */
+    private static final java.util.Set<PrivateContainerd> OPEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (PrivateContainerd cd : OPEN) {
+                try {
+                    cd.close();
+                } catch (RuntimeException ignored) {
+                    // Best effort while the JVM goes down.
+                }
+            }
+        }, "private-containerd-cleanup"));
+    }
+
+    private final Path dir;
+    private final Path root;
+    private final Path state;
+    private final Path address;
+    private final Path ttrpcAddress;
+    private final Path config;
+    private final Path logFile;
+    private final String namespace;
+    private final List<Process> ctrProcesses = new CopyOnWriteArrayList<>();
+    private Process containerd;
+    private boolean imageImported;
+    private boolean closed;
+
+    private PrivateContainerd(Path dir) {
+        this.dir = dir;
+        this.root = dir.resolve("root");
+        this.state = dir.resolve("state");
+        // Short names: sockets must fit sun_path (108 bytes), shims' sockets are derived elsewhere.
+        this.address = dir.resolve("c.sock");
+        this.ttrpcAddress = dir.resolve("c.sock.ttrpc");
+        this.config = dir.resolve("config.toml");
+        this.logFile = dir.resolve("containerd.log");
+        this.namespace = "s4j-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+    }
+
+    /** Starts a fresh containerd and waits until it answers {@code ctr version}. */
+    public static PrivateContainerd start() {
+        Path dir;
+        try {
+            // /tmp explicitly, not java.io.tmpdir: socket paths must stay short.
+            dir = Files.createTempDirectory(Path.of("/tmp"), "s4j-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        var cd = new PrivateContainerd(dir);
+        OPEN.add(cd);
+        try {
+            cd.writeConfig();
+            cd.launch();
+            return cd;
+        } catch (RuntimeException | Error e) {
+            try {
+                cd.close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    public Path dir() { return dir; }
+    public Path root() { return root; }
+    public Path state() { return state; }
+    /** containerd's gRPC socket (what shims get as {@code -address}). */
+    public Path address() { return address; }
+    /** containerd's ttrpc socket (what shims get as {@code TTRPC_ADDRESS}; events go there). */
+    public Path ttrpcAddress() { return ttrpcAddress; }
+    public String namespace() { return namespace; }
+    public Path logFile() { return logFile; }
+    public Path configFile() { return config; }
+    /** The containerd process, e.g. to look at its children. */
+    public synchronized ProcessHandle process() { return containerd.toHandle(); }
+
+    /** containerd's log so far (its stderr and stdout, debug level), for assertion messages. */
+    public String log() {
+        try {
+            return Files.readString(logFile, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    /** Runs {@code ctr --address A --namespace NS args...} with the default deadline. */
+    public CtrResult ctr(String... args) {
+        return ctr(DEFAULT_CTR_TIMEOUT, new byte[0], args);
+    }
+
+    /**
+     * Like {@link #ctr(String...)} with its own deadline and bytes for ctr's stdin. stdin is closed
+     * when ctr exits or after {@link #STDIN_EOF_DELAY}: ctr 1.6 {@code run} forwards stdin's EOF
+     * to the task (CloseIO) only if the EOF comes after the task exists; an earlier EOF is lost
+     * and a container reading stdin would never end.
+     */
+    public CtrResult ctr(Duration timeout, byte[] stdin, String... args) {
+        return Commands.run(ctrCommand(args), Map.of(), stdin, stdin.length == 0 ? Duration.ZERO : STDIN_EOF_DELAY, timeout);
+    }
+
+    /** Runs ctr and fails with its output unless it exits 0. */
+    public CtrResult ctrOk(String... args) {
+        CtrResult r = ctr(args);
+        if (!r.ok()) {
+            throw new AssertionError(r + "\n--- containerd log tail ---\n" + logTail(40));
+        }
+        return r;
+    }
+
+    /**
+     * Starts a long-running ctr (e.g. {@code events}, a detached {@code run}) and hands it over;
+     * {@link #close()} destroys it if the caller has not.
+     */
+    public Process startCtr(String... args) {
+        try {
+            Process p = new ProcessBuilder(ctrCommand(args)).start();
+            ctrProcesses.add(p);
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start ctr", e);
+        }
+    }
+
+    public List<String> ctrCommand(String... args) {
+        var cmd = new ArrayList<String>(List.of("ctr", "--address", address.toString(), "--namespace", namespace));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** The busybox image (see {@link BusyboxImage}), imported into this containerd once; its ref. */
+    public synchronized String busyboxImage() {
+        if (!imageImported) {
+            ctrOk("images", "import", BusyboxImage.tarball().toString());
+            imageImported = true;
+        }
+        return BusyboxImage.REF;
+    }
+
+    /**
+     * Stops containerd (SIGTERM, as a service manager would) and starts it again on the same
+     * dirs, config and sockets. Shims and containers keep running meanwhile.
+     */
+    public synchronized void restart() {
+        stopContainerd();
+        launch();
+    }
+
+    /**
+     * Best effort, in order: kill and delete every task and container of the namespace, stop
+     * containerd, kill shims it left behind, unmount what is left under the dir, remove runc's
+     * state and the cgroups of the namespace, remove the dir. Throws only if something stays.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        OPEN.remove(this);
+        for (Process p : ctrProcesses) {
+            p.destroyForcibly();
+        }
+        for (Process p : ctrProcesses) {
+            try {
+                p.waitFor(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (containerd != null && containerd.isAlive()) {
+            removeAllContainers();
+        }
+        stopContainerd();
+        killLeftoverShims();
+        unmountUnder(dir);
+        removeTree(RUNC_ROOT.resolve(namespace));
+        removeNamespaceCgroups();
+        removeTree(dir);
+        if (Files.exists(dir)) {
+            throw new IllegalStateException("could not remove " + dir);
+        }
+    }
+
+    // ----- start and stop -----
+
+    private void writeConfig() {
+        String toml = """
+                # Written by the shim4j testkit for one private containerd.
+                version = 2
+                root = "%1$s"
+                state = "%2$s"
+                disabled_plugins = [
+                  "io.containerd.grpc.v1.cri",
+                  "io.containerd.snapshotter.v1.aufs",
+                  "io.containerd.snapshotter.v1.btrfs",
+                  "io.containerd.snapshotter.v1.zfs",
+                  "io.containerd.snapshotter.v1.devmapper",
+                  "io.containerd.internal.v1.opt",
+                  "io.containerd.tracing.processor.v1.otlp",
+                  "io.containerd.internal.v1.tracing",
+                ]
+
+                [grpc]
+                  address = "%3$s"
+
+                [ttrpc]
+                  address = "%4$s"
+
+                [debug]
+                  level = "debug"
+
+                [plugins."io.containerd.gc.v1.scheduler"]
+                  startup_delay = "100ms"
+                """.formatted(root, state, address, ttrpcAddress);
+        try {
+            Files.writeString(config, toml, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private synchronized void launch() {
+        try {
+            containerd = new ProcessBuilder("containerd", "--config", config.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start containerd (is the containerd package installed?)", e);
+        }
+        Instant deadline = Instant.now().plus(START_DEADLINE);
+        while (true) {
+            if (!containerd.isAlive()) {
+                throw new IllegalStateException("containerd exited with " + containerd.exitValue()
+                        + " during start\n--- log tail ---\n" + logTail(40));
+            }
+            if (Files.exists(address) && Files.exists(ttrpcAddress)
+                    && ctr(Duration.ofSeconds(5), new byte[0], "version").ok()) {
+                return;
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException("containerd did not answer within " + START_DEADLINE
+                        + "\n--- log tail ---\n" + logTail(40));
+            }
+            sleep(Duration.ofMillis(50));
+        }
+    }
+
+    private synchronized void stopContainerd() {
+        if (containerd == null || !containerd.isAlive()) {
+            return;
+        }
+        containerd.destroy(); // SIGTERM
+        try {
+            if (!containerd.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                containerd.destroyForcibly();
+                containerd.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            containerd.destroyForcibly();
+        }
+    }
+
+    // ----- cleanup -----
+
+    private void removeAllContainers() {
+        Duration t = Duration.ofSeconds(20);
+        byte[] none = new byte[0];
+        List<String> tasks = ctr(t, none, "tasks", "ls", "-q").lines();
+        for (String id : tasks) {
+            ctr(t, none, "tasks", "kill", "--all", "--signal", "SIGKILL", id);
+        }
+        for (String id : tasks) {
+            // Waits for the exit so delete does not race it; a stuck task costs one deadline.
+            ctr(t, none, "tasks", "delete", "--force", id);
+        }
+        for (String id : ctr(t, none, "containers", "ls", "-q").lines()) {
+            ctr(t, none, "containers", "delete", id);
+        }
+    }
+
+    /**
+     * Shims this containerd started but which outlived it (they run in their own session, so
+     * they are not its children any more). They are recognised by our socket in their arguments.
+     */
+    private void killLeftoverShims() {
+        String marker = address.toString();
+        List<ProcessHandle> shims = ProcessHandle.allProcesses()
+                .filter(p -> Procs.hasArgument(p, marker))
+                .toList();
+        shims.forEach(ProcessHandle::destroyForcibly);
+        Instant deadline = Instant.now().plusSeconds(5);
+        while (shims.stream().anyMatch(Procs::isRunning) && Instant.now().isBefore(deadline)) {
+            sleep(Duration.ofMillis(20));
+        }
+    }
+
+    private static void unmountUnder(Path dir) {
+        List<Path> mounts;
+        try (Stream<String> lines = Files.lines(Path.of("/proc/self/mountinfo"))) {
+            mounts = lines.map(l -> l.split(" ")[4])
+                    .map(PrivateContainerd::unescapeMountPath)
+                    .map(Path::of)
+                    .filter(p -> p.startsWith(dir))
+                    .sorted(Comparator.comparingInt(Path::getNameCount).reversed())
+                    .toList();
+        } catch (IOException e) {
+            return;
+        }
+        for (Path m : mounts) {
+            var r = Commands.run(List.of("umount", m.toString()), Map.of(), new byte[0], Duration.ofSeconds(10));
+            if (!r.ok()) {
+                Commands.run(List.of("umount", "-l", m.toString()), Map.of(), new byte[0], Duration.ofSeconds(10));
+            }
+        }
+    }
+
+    /** mountinfo escapes space, tab, newline and backslash as octal. */
+    private static String unescapeMountPath(String s) {
+        return s.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\");
+    }
+
+    /** ctr puts each container's cgroup at /NS/ID: empty dirs once the tasks are gone. */
+    private void removeNamespaceCgroups() {
+        if (!Files.isDirectory(CGROUP_ROOT)) {
+            return;
+        }
+        List<Path> candidates = new ArrayList<>();
+        candidates.add(CGROUP_ROOT.resolve(namespace)); // cgroup v2 unified at the root
+        try (Stream<Path> hierarchies = Files.list(CGROUP_ROOT)) {
+            hierarchies.forEach(h -> candidates.add(h.resolve(namespace)));
+        } catch (IOException ignored) {
+            // No cgroupfs we can read: nothing to clean.
+        }
+        for (Path ns : candidates) {
+            if (!Files.isDirectory(ns)) {
+                continue;
+            }
+            // cgroup dirs are removed with rmdir (their control files cannot be deleted), deepest first.
+            try (Stream<Path> walk = Files.walk(ns)) {
+                walk.filter(Files::isDirectory)
+                        .sorted(Comparator.comparingInt(Path::getNameCount).reversed())
+                        .forEach(d -> Commands.run(List.of("rmdir", d.toString()), Map.of(), new byte[0], Duration.ofSeconds(5)));
+            } catch (IOException | UncheckedIOException ignored) {
+                // Busy cgroup: a process survived; the leak check of the test will say so.
+            }
+        }
+    }
+
+    /** Deletes a tree without following symlinks (a rootfs may link anywhere). */
+    private static void removeTree(Path top) {
+        if (!Files.exists(top, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(top)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (NoSuchFileException ignored) {
+                    // Gone already.
+                } catch (IOException e) {
+                    // Keep going; close() reports if the top could not be removed.
+                }
+            });
+        } catch (IOException | UncheckedIOException ignored) {
+            // Reported by the caller's existence check.
+        }
+    }
+
+    private String logTail(int lines) {
+        List<String> all = log().lines().toList();
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package dev.shim4j.ttrpc.wire;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+
+/** A {@link FrameWriter} with a writer thread of its own: senders only queue. */
+final class ThreadFrameWriter implements FrameWriter {
+  private static final int BUFFER_SIZE = 256 * 1024;
+  private static final Frame STOP = new Frame(0, (byte) 0, (byte) 0, null);
+
+  private final WritableByteChannel channel;
+  private final int maxPayload;
+  private final FailureListener onFailure;
+  private final LinkedBlockingQueue<Frame> queue = new LinkedBlockingQueue<>();
+  private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
+  private final Thread thread;
+  private volatile IOException failure;
+  private volatile boolean stopped;
+
+  ThreadFrameWriter(WritableByteChannel channel, int maxPayload, FailureListener onFailure,
+      ThreadFactory threads) {
+    this.channel = channel;
+    this.maxPayload = maxPayload;
+    this.onFailure = onFailure;
+    this.thread = threads.newThread(this::run);
+    thread.start();
+  }
+
+  @Override
+  public int maxPayload() {
+    return maxPayload;
+  }
+
+  @Override
+  public void enqueue(Frame frame) throws IOException {
+    send(frame);
+  }
+
+  @Override
+  public void send(Frame frame) throws IOException {
+    if (!fits(frame.payload().length)) {
+      throw new IllegalArgumentException("payload of " + frame.payload().length
+          + " bytes exceeds the limit of " + maxPayload + " bytes");
+    }
+    IOException failed = failure;
+    if (failed != null) {
+      throw new IOException("connection is broken: " + failed.getMessage(), failed);
+    }
+    if (stopped) {
+      throw new IOException("connection is closed");
+    }
+    queue.add(frame);
+  }
+
+  @Override
+  public void stop(long millis) throws InterruptedException {
+    if (!stopped) {
+      stopped = true;
+      queue.add(STOP);
+    }
+    if (millis > 0 && Thread.currentThread() != thread) {
+      thread.join(millis);
+    }
+  }
+
+  private void run() {
+    List<Frame> batch = new ArrayList<>();
+    try {
+      while (true) {
+        Frame first;
+        try {
+          first = queue.take();
+        } catch (InterruptedException e) {
+          return;
+        }
+        batch.add(first);
+        queue.drainTo(batch);
+        boolean stop = false;
+        for (Frame frame : batch) {
+          if (frame == STOP) {
+            stop = true;
+            break;
+          }
+          put(frame);
+        }
+        batch.clear();
+        writeBuffer();
+        if (stop) {
+          return;
+        }
+      }
+    } catch (IOException e) {
+      failure = e;
+      queue.clear();
+      onFailure.writeFailed(e);
+    }
+  }
+
+  private void put(Frame frame) throws IOException {
+    byte[] payload = frame.payload();
+    if (buffer.remaining() < Frame.HEADER_SIZE + payload.length) {
+      writeBuffer();
+    }
+    buffer.putInt(payload.length).putInt(frame.streamId()).put(frame.type()).put(frame.flags());
+    if (payload.length <= buffer.remaining()) {
+      buffer.put(payload);
+    } else {
+      // Bigger than the whole buffer: header from the buffer, payload straight from the array.
+      writeBuffer();
+      writeFully(ByteBuffer.wrap(payload));
+    }
+  }
+
+  private void writeBuffer() throws IOException {
+    if (buffer.position() == 0) {
+      return;
+    }
+    buffer.flip();
+    try {
+      writeFully(buffer);
+    } finally {
+      buffer.clear();
+    }
+  }
+
+  private void writeFully(ByteBuffer b) throws IOException {
+    while (b.hasRemaining()) {
+      channel.write(b);
+    }
+  }
+}
