@@ -44,18 +44,26 @@ bench_make_bundle() {
     > "$dir/config.json"
   rm -f "$dir/log"
   mkfifo "$dir/log"
-  cat "$dir/log" > "$dir/../shim-$(basename "$dir").log" &
+  # Opened read-write: the reader holds a writer itself, so it never sees EOF when a shim
+  # closes its end, and later shims' opens never block (Go's daemon opens it before serving).
+  cat 0<> "$dir/log" > "$dir/../shim-$(basename "$dir").log" &
   bench_log_reader=$!
 }
 
-# Pids of processes whose command line contains the word $1 (a unique token of this run).
+# Pids of shim processes run with `-id $1` ($1 unique to this run), matched on whole arguments
+# (so a hyperfine whose command string mentions the id is not one of them).
 bench_pids_with() {
-  local token=$1 p cmd
+  local id=$1 p i args
   for p in /proc/[0-9]*; do
-    [[ -r $p/cmdline ]] || continue
-    cmd=$(tr '\0' ' ' < "$p/cmdline" 2>/dev/null) || continue
-    [[ " $cmd " == *" $token "* ]] && echo "${p#/proc/}"
+    mapfile -d '' args < "$p/cmdline" 2>/dev/null || continue
+    for (( i = 0; i + 1 < ${#args[@]}; i++ )); do
+      if [[ ${args[i]} == -id && ${args[i+1]} == "$id" ]]; then
+        echo "${p#/proc/}"
+        break
+      fi
+    done
   done
+  return 0
 }
 
 # SIGKILLs the processes carrying token $1 and waits until they are gone.
@@ -67,6 +75,7 @@ bench_kill_token() {
   for pid in $pids; do
     for _ in $(seq 1 200); do [[ -d /proc/$pid ]] || break; sleep 0.01; done
   done
+  return 0
 }
 
 # Median of numbers on stdin.

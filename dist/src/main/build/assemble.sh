@@ -97,7 +97,8 @@ mkdir -p "$bundle"
 echo '{"ociVersion":"1.0.2","process":{"args":["/bin/true"],"cwd":"/"},"root":{"path":"rootfs"}}' \
   > "$bundle/config.json"
 mkfifo "$bundle/log"
-cat "$bundle/log" > "$work/shim.log" &
+# Read-write: the reader never sees EOF when one shim closes its end.
+cat 0<> "$bundle/log" > "$work/shim.log" &
 reader=$!
 
 record() { # CONF: the JVM options that record an AOT configuration into CONF

@@ -49,8 +49,9 @@ class LaunchersTest {
     Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"annotations\":{}}");
     Path log = bundle.resolve("log");
     new ProcessBuilder("mkfifo", log.toString()).start().waitFor();
-    // containerd keeps a reader on the log FIFO; so does this test.
-    logReader = new ProcessBuilder("cat", log.toString())
+    // containerd keeps a reader on the log FIFO; so does this test (opened read-write, so that
+    // it never sees EOF when a shim closes its end).
+    logReader = new ProcessBuilder("sh", "-c", "exec cat 0<>\"$0\"", log.toString())
         .redirectOutput(tmp.resolve("shim.log").toFile()).start();
   }
 

@@ -80,7 +80,7 @@ public final class CgroupV1 implements Cgroup {
       }
       for (String option : m.superOptions().split(",")) {
         if (!option.isEmpty() && !NOT_CONTROLLERS.contains(option) && !option.startsWith("release_agent=")) {
-          result.put(option, m);
+          result.putIfAbsent(option, m); // the first (host) mount, not a later bind of it
         }
       }
     }

@@ -1,8 +1,9 @@
 package dev.shim4j.shim.log;
 
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
+import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -14,14 +15,18 @@ import java.util.TreeMap;
  * letters, digits and {@code -._/@^+}.
  */
 public final class LogrusFormat {
-  /** containerd's RFC3339NanoFixed: always nine fraction digits, so lines align. */
-  private static final DateTimeFormatter TIME =
-      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSSSSXXX");
-
   private final ZoneId zone;
 
   public LogrusFormat(ZoneId zone) {
     this.zone = zone;
+  }
+
+  /**
+   * UTC: what ShimLogging uses. Local time (as Go's logrus prints) would load the time zone
+   * database on the shim's first log line, tens of milliseconds of start-up for no information.
+   */
+  public static LogrusFormat utc() {
+    return new LogrusFormat(ZoneOffset.UTC);
   }
 
   /** The system zone, as logrus prints local time. */
@@ -32,7 +37,9 @@ public final class LogrusFormat {
   /** One line, newline included. */
   public String format(Instant time, System.Logger.Level level, String msg, Map<String, String> fields) {
     StringBuilder b = new StringBuilder(64 + msg.length());
-    b.append("time=\"").append(TIME.format(time.atZone(zone))).append('"');
+    b.append("time=\"");
+    appendTime(b, time);
+    b.append('"');
     b.append(" level=").append(levelName(level));
     b.append(" msg=");
     appendValue(b, msg);
@@ -45,6 +52,39 @@ public final class LogrusFormat {
       }
     }
     return b.append('\n').toString();
+  }
+
+  /**
+   * containerd's RFC3339NanoFixed ("2006-01-02T15:04:05.000000000Z07:00"): always nine fraction
+   * digits, so lines align. Written by hand: java.time's formatter costs start-up time.
+   */
+  private void appendTime(StringBuilder b, Instant time) {
+    ZoneOffset offset = zone instanceof ZoneOffset fixed ? fixed : zone.getRules().getOffset(time);
+    LocalDateTime t = LocalDateTime.ofEpochSecond(time.getEpochSecond(), time.getNano(), offset);
+    pad(b, t.getYear(), 4).append('-');
+    pad(b, t.getMonthValue(), 2).append('-');
+    pad(b, t.getDayOfMonth(), 2).append('T');
+    pad(b, t.getHour(), 2).append(':');
+    pad(b, t.getMinute(), 2).append(':');
+    pad(b, t.getSecond(), 2).append('.');
+    pad(b, t.getNano(), 9);
+    int seconds = offset.getTotalSeconds();
+    if (seconds == 0) {
+      b.append('Z');
+    } else {
+      b.append(seconds < 0 ? '-' : '+');
+      int abs = Math.abs(seconds);
+      pad(b, abs / 3600, 2).append(':');
+      pad(b, abs / 60 % 60, 2);
+    }
+  }
+
+  private static StringBuilder pad(StringBuilder b, int value, int width) {
+    String digits = Integer.toString(value);
+    for (int i = digits.length(); i < width; i++) {
+      b.append('0');
+    }
+    return b.append(digits);
   }
 
   /** logrus' level names ("warning", not "warn"). */

@@ -23,7 +23,7 @@ import java.util.Map;
  * FIFO that nobody reads costs dropped lines, never a stuck shim.
  */
 public final class ShimLogging {
-  private static final LogrusFormat FORMAT = LogrusFormat.local();
+  private static final LogrusFormat FORMAT = LogrusFormat.utc();
   private static final Duration CLOSE_GRACE = Duration.ofSeconds(2);
 
   private static volatile Level level = Level.INFO;

@@ -35,16 +35,18 @@ public final class Mounter {
    * one, which must stay inside). If one fails, those already mounted are undone.
    */
   public static void mountAll(List<Mount> mounts, Path target) throws IOException {
-    int done = 0;
+    List<Path> done = new java.util.ArrayList<>();
     try {
       for (Mount m : mounts) {
-        mount(m, destination(target, m.getTarget()));
-        done++;
+        Path destination = destination(target, m.getTarget());
+        mount(m, destination);
+        done.add(destination);
       }
     } catch (IOException | RuntimeException e) {
-      if (done > 0) {
+      // Undo only what this call mounted, newest first; whatever was there before stays.
+      for (Path p : done.reversed()) {
         try {
-          unmountAll(target);
+          unmount(p);
         } catch (IOException cleanup) {
           e.addSuppressed(cleanup);
         }

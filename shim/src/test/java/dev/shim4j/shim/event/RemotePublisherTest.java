@@ -165,7 +165,7 @@ class RemotePublisherTest {
     }
     long start = System.nanoTime();
     p.publish("/tasks/exit", exit(5));
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15)); // far below the 20 s hang it would be
     assertThat(p.dropped()).isEqualTo(1);
     fake.gate.countDown();
     assertThat(p.drain(Duration.ofSeconds(10))).isTrue();
@@ -203,7 +203,7 @@ class RemotePublisherTest {
     }
     long start = System.nanoTime();
     p.close();
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15)); // far below the 20 s hang it would be
     assertThat(p.dropped()).isGreaterThanOrEqualTo(4);
     fake.gate.countDown();
   }
@@ -217,7 +217,7 @@ class RemotePublisherTest {
     for (int i = 0; i < 10; i++) {
       p.publish("/tasks/exit", exit(i));
     }
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
     assertThat(p.drain(Duration.ofSeconds(10))).isTrue();
     assertThat(p.dropped()).isEqualTo(10);
   }

@@ -28,6 +28,15 @@ class LogrusFormatTest {
   }
 
   @Test
+  void timeFieldsArePaddedAndNegativeOffsetsPrinted() {
+    LogrusFormat ny = new LogrusFormat(ZoneId.of("America/New_York"));
+    assertThat(ny.format(Instant.parse("0999-07-08T09:05:01.5Z"), Level.INFO, "x", Map.of()))
+        .startsWith("time=\"0999-07-08T04:08:59.500000000-04:56\" ");
+    assertThat(LogrusFormat.utc().format(Instant.parse("2026-12-31T23:59:59.999999999Z"), Level.INFO, "x", Map.of()))
+        .startsWith("time=\"2026-12-31T23:59:59.999999999Z\" ");
+  }
+
+  @Test
   void levelsUseLogrusNames() {
     assertThat(utc.format(T, Level.WARNING, "w", Map.of())).contains(" level=warning ");
     assertThat(utc.format(T, Level.ERROR, "e", Map.of())).contains(" level=error ");

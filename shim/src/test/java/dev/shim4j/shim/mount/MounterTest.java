@@ -125,11 +125,14 @@ class MounterTest {
   @Test
   void failureNamesTheMountAndUndoesEarlierOnes() throws Exception {
     Path rootfs = Files.createDirectory(dir.resolve("rootfs"));
+    Path before = Files.createDirectory(dir.resolve("before"));
+    Mounter.mount(mount("tmpfs", "tmpfs"), before); // someone else's mount: must survive the rollback
     Mount good = mount("tmpfs", "tmpfs");
     Mount bad = mount("bind", dir.resolve("missing").toString(), "bind");
     assertThatThrownBy(() -> Mounter.mountAll(List.of(good, bad), rootfs))
         .isInstanceOf(SysException.class).hasMessageContaining("missing").hasMessageContaining("ENOENT");
     assertThat(MountInfo.under(MountInfo.current(), rootfs)).isEmpty();
+    assertThat(MountInfo.under(MountInfo.current(), before)).hasSize(1);
   }
 
   @Test
