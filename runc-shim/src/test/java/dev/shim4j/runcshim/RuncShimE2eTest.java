@@ -40,6 +40,7 @@ import dev.shim4j.api.task.v2.StatsResponse;
 import dev.shim4j.api.task.v2.TaskTtrpc;
 import dev.shim4j.api.task.v2.UpdateTaskRequest;
 import dev.shim4j.api.types.task.Status;
+import dev.shim4j.shim.ShimAddress;
 import dev.shim4j.ttrpc.Code;
 import dev.shim4j.ttrpc.TtrpcException;
 import org.junit.jupiter.api.AfterAll;
@@ -682,5 +683,15 @@ class RuncShimE2eTest {
       }
     }
     assertThat(ShimProcesses.zombiesOf(ProcessHandle.current().pid())).isEmpty();
+    List<Path> sockets = new ArrayList<>();
+    List<String> keys = new ArrayList<>(E2eSupport.USED);
+    keys.add(Grouping.NODE_KEY);
+    for (String key : keys) {
+      Path socket = ShimAddress.pathOf(ShimAddress.of(cd.address().toString(), cd.namespace(), key));
+      if (Files.exists(socket)) {
+        sockets.add(socket);
+      }
+    }
+    assertThat(sockets).as("shim sockets left").isEmpty();
   }
 }
