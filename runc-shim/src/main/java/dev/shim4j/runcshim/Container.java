@@ -57,6 +57,8 @@ final class Container {
   static final Duration START_EVENT_TIMEOUT = Duration.ofSeconds(60);
   /** How long init's exit waits for the exits of its execs. */
   static final Duration EXEC_EXITS_TIMEOUT = Duration.ofSeconds(10);
+  /** Written into the bundle once Delete cleaned everything up; see {@link #markDeleted}. */
+  static final String DELETED_MARKER = ".runc4j-deleted";
 
   final String id;
   final String namespace;
@@ -586,6 +588,21 @@ final class Container {
     }
     if (!rootfsMounts.isEmpty()) {
       Mounter.unmountAll(bundle.resolve("rootfs"));
+    }
+    markDeleted(bundle);
+  }
+
+  /**
+   * Marks the bundle as fully cleaned (runc state gone, rootfs unmounted). containerd 1.6 runs
+   * the {@code delete} action after every shim disconnect, even a clean one; a launcher may
+   * answer it without starting a JVM when this file exists (an empty stdout is an empty
+   * DeleteResponse, and containerd ignores it for a task it already deleted).
+   */
+  static void markDeleted(Path bundle) {
+    try {
+      Files.writeString(bundle.resolve(DELETED_MARKER), "");
+    } catch (IOException e) {
+      LOG.log(Level.DEBUG, "cannot mark " + bundle + " deleted: " + e.getMessage());
     }
   }
 

@@ -49,6 +49,10 @@ public final class RuncShim implements Shim {
   @Override
   public DeleteResponse deleteShim(DeleteOpts opts) throws Exception {
     Path bundle = opts.bundle();
+    if (Files.exists(bundle.resolve(Container.DELETED_MARKER))) {
+      // The daemon's Delete already cleaned up: nothing to do, and no exit to report.
+      return DeleteResponse.getDefaultInstance();
+    }
     RuncConfig config = RuncConfig.read(bundle);
     Runc runc = config.runc(opts.namespace(), bundle);
     // containerd gives delete 5 s: spawn runc only when runc still knows the container.
@@ -86,6 +90,7 @@ public final class RuncShim implements Shim {
 
   @Override
   public TaskTtrpc.Service taskService() {
+    Warmup.start();
     // Subscribe before any runc runs: every exit from here on reaches the router.
     ExitRouter exits = new ExitRouter(Reaper.get().subscribe());
     return new TaskService(context.namespace(), context.publisher(), exitSignal, exits);

@@ -87,4 +87,21 @@ class UnitTest {
     assertThat(v2.getMemory().getUsage()).isEqualTo(50);
     assertThat(v2.getPids().getCurrent()).isEqualTo(3);
   }
+
+  @Test
+  void deleteActionAfterACleanDeleteHasNothingToDo() throws Exception {
+    Container.markDeleted(dir);
+    var r = new RuncShim(null).deleteShim(new dev.shim4j.shim.DeleteOpts("c1", "ns-unused", dir));
+    assertThat(r).isEqualTo(dev.shim4j.api.task.v2.DeleteResponse.getDefaultInstance());
+  }
+
+  @Test
+  void deleteActionReportsAKilledContainer() throws Exception {
+    java.nio.file.Files.writeString(dir.resolve("init.pid"), "4242");
+    String ns = "s4j-unit-" + ProcessHandle.current().pid();
+    var r = new RuncShim(null).deleteShim(new dev.shim4j.shim.DeleteOpts("c1", ns, dir));
+    assertThat(r.getExitStatus()).isEqualTo(137);
+    assertThat(r.getPid()).isEqualTo(4242);
+    assertThat(r.getExitedAt().getSeconds()).isPositive();
+  }
 }
