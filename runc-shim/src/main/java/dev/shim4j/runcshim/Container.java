@@ -117,7 +117,7 @@ final class Container {
     Container c = null;
     try {
       stdio = ProcessStdio.open(req.getId(), req.getTerminal(), req.getStdin(), req.getStdout(),
-          req.getStderr(), req.getId(), namespace);
+          req.getStderr(), req.getId(), namespace, config.options.getIoUid(), config.options.getIoGid());
       c = new Container(req, namespace, config, stdio, publisher, exits, ownPid, oomWatcher);
       if (c.checkpoint.isEmpty()) {
         c.runcCreate();
@@ -272,7 +272,7 @@ final class Container {
       throw TtrpcException.invalidArgument("exec " + execId + ": spec is not a JSON OCI Process: " + e.getMessage());
     }
     ProcessStdio stdio = ProcessStdio.open(id + "-" + execId, req.getTerminal(), req.getStdin(),
-        req.getStdout(), req.getStderr(), id, namespace);
+        req.getStdout(), req.getStderr(), id, namespace, config.options.getIoUid(), config.options.getIoGid());
     ContainerProcess p = new ContainerProcess(id, execId, json, stdio);
     if (execs.putIfAbsent(execId, p) != null) {
       stdio.close();

@@ -59,6 +59,8 @@ final class ProcessStdio implements AutoCloseable {
   /** Where the pty's output goes in terminal mode (stdout's sink); may be null for none. */
   private OutputStream terminalOutSink;
   private int console = -1;
+  private int ioUid;
+  private int ioGid;
   private volatile boolean closed;
 
   private ProcessStdio(String name, boolean terminal, String stdin, String stdout, String stderr) {
@@ -75,7 +77,19 @@ final class ProcessStdio implements AutoCloseable {
    */
   static ProcessStdio open(String name, boolean terminal, String stdin, String stdout, String stderr,
       String containerId, String namespace) throws IOException {
+    return open(name, terminal, stdin, stdout, stderr, containerId, namespace, 0, 0);
+  }
+
+  /**
+   * As above; {@code ioUid}/{@code ioGid} (the runc options io_uid and io_gid) own the pipes the
+   * process gets, so a process running as that user may reopen them (/dev/stdout is
+   * /proc/self/fd/1, which checks the pipe's owner).
+   */
+  static ProcessStdio open(String name, boolean terminal, String stdin, String stdout, String stderr,
+      String containerId, String namespace, int ioUid, int ioGid) throws IOException {
     ProcessStdio io = new ProcessStdio(name, terminal, stdin, stdout, stderr);
+    io.ioUid = ioUid;
+    io.ioGid = ioGid;
     try {
       io.setUp(containerId, namespace);
       return io;
@@ -110,7 +124,7 @@ final class ProcessStdio implements AutoCloseable {
       // The read side opens at once (no writer needed); reads then block until data or EOF.
       stdinSource = own(new FdInputStream(Fds.openFifoNonBlocking(f.path(), Fds.O_RDONLY)));
       if (!terminal) {
-        Fds.Pipe p = Fds.pipe();
+        Fds.Pipe p = ownedPipe();
         childStdin = Stdio.fd(childEnd(p.readFd()));
         stdinSink = new FdOutputStream(p.writeFd());
       }
@@ -148,7 +162,7 @@ final class ProcessStdio implements AutoCloseable {
       case StdioTarget.Fifo f -> {
         // O_RDWR: never blocks on open and never EPIPEs while containerd (re)attaches a reader.
         FdOutputStream sink = new FdOutputStream(Fds.openFifoReadWrite(f.path()));
-        Fds.Pipe p = Fds.pipe();
+        Fds.Pipe p = ownedPipe();
         startCopy(stream, new FdInputStream(p.readFd()), sink, true);
         yield Stdio.fd(childEnd(p.writeFd()));
       }
@@ -223,6 +237,25 @@ final class ProcessStdio implements AutoCloseable {
       throw new IOException(e.getCause());
     }
     return new int[] {out.writeFd(), err.writeFd()};
+  }
+
+  /** A pipe owned by io_uid/io_gid when those are set (chown through the /proc fd link). */
+  private Fds.Pipe ownedPipe() throws IOException {
+    Fds.Pipe p = Fds.pipe();
+    if (ioUid != 0 || ioGid != 0) {
+      try {
+        for (int fd : new int[] {p.readFd(), p.writeFd()}) {
+          Path link = Path.of("/proc/self/fd/" + fd);
+          java.nio.file.Files.setAttribute(link, "unix:uid", ioUid);
+          java.nio.file.Files.setAttribute(link, "unix:gid", ioGid);
+        }
+      } catch (IOException | RuntimeException e) {
+        p.close();
+        throw new IOException("cannot give the stdio pipes to io_uid " + ioUid + " / io_gid " + ioGid
+            + ": " + e.getMessage(), e);
+      }
+    }
+    return p;
   }
 
   private int childEnd(int fd) {

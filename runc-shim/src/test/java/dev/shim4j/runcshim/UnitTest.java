@@ -104,4 +104,27 @@ class UnitTest {
     assertThat(r.getPid()).isEqualTo(4242);
     assertThat(r.getExitedAt().getSeconds()).isPositive();
   }
+
+  @Test
+  void stdioPipesBelongToIoUidAndCopyToTheFifo() throws Exception {
+    Path fifo = dir.resolve("out");
+    dev.shim4j.sys.Fds.mkfifo(fifo, 0600);
+    // containerd's side of the FIFO: our reader
+    int reader = dev.shim4j.sys.Fds.openFifoNonBlocking(fifo, dev.shim4j.sys.Fds.O_RDONLY);
+    try (ProcessStdio io = ProcessStdio.open("t", false, "", fifo.toString(), "", "c1", "ns", 1234, 4321)) {
+      var out = (dev.shim4j.shim.reaper.Stdio.Fd) io.childIo().stdout();
+      Path link = Path.of("/proc/self/fd/" + out.fd());
+      assertThat(java.nio.file.Files.getAttribute(link, "unix:uid")).isEqualTo(1234);
+      assertThat(java.nio.file.Files.getAttribute(link, "unix:gid")).isEqualTo(4321);
+      // what the process writes reaches the FIFO, and EOF ends the copy
+      try (var w = new dev.shim4j.sys.FdOutputStream(dev.shim4j.sys.Fds.dup(out.fd()))) {
+        w.write("hello\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+      io.childStarted();
+      assertThat(io.awaitOutput(java.time.Duration.ofSeconds(5))).isTrue();
+      try (var r = new dev.shim4j.sys.FdInputStream(reader)) {
+        assertThat(new String(r.readNBytes(6), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("hello\n");
+      }
+    }
+  }
 }
