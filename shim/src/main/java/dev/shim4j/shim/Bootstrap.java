@@ -100,7 +100,14 @@ final class Bootstrap {
   }
 
   static StartOpts startOpts(Flags flags, StartInput input) {
-    BootstrapParams params = input.params().orElse(BootstrapParams.getDefaultInstance());
+    if (input.params().isEmpty()) {
+      // containerd before 2.3: the flags say it all. Not touching BootstrapParams here keeps its
+      // class initialization (and much of protobuf's runtime) out of a start with empty stdin.
+      return new StartOpts(flags.id(), flags.namespace(), flags.address(), flags.ttrpcAddress(),
+          flags.publishBinary(), flags.bundlePath(), flags.debug(), input.options(),
+          ShimAddress.DEFAULT_SOCKET_DIR);
+    }
+    BootstrapParams params = input.params().get();
     Path socketDir = params.hasSocketDir() && !params.getSocketDir().isEmpty()
         ? Path.of(params.getSocketDir()) : ShimAddress.DEFAULT_SOCKET_DIR;
     return new StartOpts(
