@@ -167,9 +167,27 @@ final class Bootstrap {
     }
   }
 
+  /**
+   * Whether stdin and stdout are both terminals, as {@code System.console().isTerminal()} says,
+   * but read from /proc: System.console() looks up console providers through the module layer
+   * (jline, jshell), which costs tens of milliseconds of a start that containerd waits for.
+   */
+  private static boolean isInteractive() {
+    return isTerminal(0) && isTerminal(1);
+  }
+
+  private static boolean isTerminal(int fd) {
+    try {
+      String target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+      return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty")
+          || target.equals("/dev/console");
+    } catch (IOException | UnsupportedOperationException e) {
+      return false; // closed, or not a symlink: not a terminal either way
+    }
+  }
+
   private byte[] readStdin() throws IOException, InterruptedException {
-    var console = System.console();
-    if (stdin == System.in && console != null && console.isTerminal()) {
+    if (stdin == System.in && isInteractive()) {
       return new byte[0];
     }
     CompletableFuture<byte[]> read = new CompletableFuture<>();
