@@ -15,7 +15,7 @@
 //!     "ok calls=CALLS size=SIZE threads=THREADS".
 //! rust-ttrpc-peer call SOCKET SERVICE METHOD TEXT
 //!     One call with TEXT as the bytes field (with metadata and a 5 s timeout); prints
-//!     "ok payload=TEXT'" or "error code=N name=NAME message=MSG".
+//!     "ok payload=TEXT" or "error code=N name=NAME message=MSG".
 //! ```
 //! Any other failure prints "fail: REASON" on stderr and exits with status 2.
 //!
@@ -189,7 +189,7 @@ fn serve(socket: &str) -> Result<(), String> {
     }
     let mut server = Server::new()
         .add_listener(listener.into_raw_fd())
-        .and_then(|s| Ok(s.register_service(methods)))
+        .map(|s| s.register_service(methods))
         .map_err(|e| format!("server: {}", e))?;
     server.start().map_err(|e| format!("start: {}", e))?;
     println!("ready {}", socket);

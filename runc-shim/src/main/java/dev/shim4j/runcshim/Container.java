@@ -8,7 +8,6 @@ import dev.shim4j.api.events.TaskExecAdded;
 import dev.shim4j.api.events.TaskExecStarted;
 import dev.shim4j.api.events.TaskExit;
 import dev.shim4j.api.events.TaskIO;
-import dev.shim4j.api.events.TaskOOM;
 import dev.shim4j.api.events.TaskPaused;
 import dev.shim4j.api.events.TaskResumed;
 import dev.shim4j.api.events.TaskStart;
@@ -22,7 +21,11 @@ import dev.shim4j.runc.ExecOptions;
 import dev.shim4j.runc.Json;
 import dev.shim4j.runc.Runc;
 import dev.shim4j.runc.RuncException;
+import dev.shim4j.shim.cgroup.Cgroup;
+import dev.shim4j.shim.cgroup.Cgroups;
+import dev.shim4j.shim.cgroup.OomWatcher;
 import dev.shim4j.shim.event.Publisher;
+import dev.shim4j.shim.mount.Mounter;
 import dev.shim4j.shim.reaper.Exit;
 import dev.shim4j.sys.Processes;
 import dev.shim4j.sys.Signals;
@@ -66,14 +69,15 @@ final class Container {
   private final boolean ownPidNamespace;
   /** Set when Create carried a checkpoint: Start restores from it instead of starting. */
   private final String checkpoint;
-  private final Path cgroupMemoryDir;
+  private final OomWatcher oomWatcher;
 
   final ContainerProcess init;
   private final Map<String, ContainerProcess> execs = new ConcurrentHashMap<>();
-  private volatile OomWatch oomWatch;
+  /** The container's cgroup, found from init's pid once it exists; null when unknown. */
+  private volatile Cgroup cgroup;
 
   private Container(CreateTaskRequest req, String namespace, RuncConfig config, ProcessStdio stdio,
-      Publisher publisher, ExitRouter exits, boolean ownPidNamespace, Path cgroupMemoryDir) {
+      Publisher publisher, ExitRouter exits, boolean ownPidNamespace, OomWatcher oomWatcher) {
     this.id = req.getId();
     this.namespace = namespace;
     this.bundle = Path.of(req.getBundle());
@@ -84,15 +88,15 @@ final class Container {
     this.rootfsMounts = List.copyOf(req.getRootfsList());
     this.ownPidNamespace = ownPidNamespace;
     this.checkpoint = req.getCheckpoint();
-    this.cgroupMemoryDir = cgroupMemoryDir;
+    this.oomWatcher = oomWatcher;
     this.init = new ContainerProcess(id, "", null, stdio);
   }
 
   // ------------------------------------------------------------------ create
 
   /** Create: options files, rootfs, stdio, runc create; publishes /tasks/create. */
-  static Container create(CreateTaskRequest req, String namespace, Publisher publisher, ExitRouter exits)
-      throws Exception {
+  static Container create(CreateTaskRequest req, String namespace, Publisher publisher, ExitRouter exits,
+      OomWatcher oomWatcher) throws Exception {
     if (req.getId().isEmpty() || req.getBundle().isEmpty()) {
       throw TtrpcException.invalidArgument("Create needs an id and a bundle");
     }
@@ -101,18 +105,18 @@ final class Container {
     config.write(bundle);
     Map<String, Object> spec = readSpec(bundle);
     boolean ownPid = hasOwnPidNamespace(spec);
-    Path memCg = memoryCgroup(spec);
+    joinShimCgroup(config);
 
     Path rootfs = bundle.resolve("rootfs");
     if (!req.getRootfsList().isEmpty()) {
-      Rootfs.mount(req.getRootfsList(), rootfs);
+      Mounter.mountAll(req.getRootfsList(), rootfs);
     }
     ProcessStdio stdio = null;
     Container c = null;
     try {
       stdio = ProcessStdio.open(req.getId(), req.getTerminal(), req.getStdin(), req.getStdout(),
           req.getStderr(), req.getId(), namespace);
-      c = new Container(req, namespace, config, stdio, publisher, exits, ownPid, memCg);
+      c = new Container(req, namespace, config, stdio, publisher, exits, ownPid, oomWatcher);
       if (c.checkpoint.isEmpty()) {
         c.runcCreate();
       }
@@ -125,7 +129,7 @@ final class Container {
       }
       if (!req.getRootfsList().isEmpty()) {
         try {
-          Rootfs.unmountAll(rootfs);
+          Mounter.unmountAll(rootfs);
         } catch (IOException ue) {
           LOG.log(Level.WARNING, "cannot unmount " + rootfs + " after a failed create: " + ue.getMessage());
         }
@@ -332,7 +336,6 @@ final class Container {
     }
     p.exited.complete(exit);
     if (p.isInit()) {
-      stopOomWatch();
       killLeftovers();
     }
     await(p.startPublished, START_EVENT_TIMEOUT, "start event of " + p.describe());
@@ -536,6 +539,8 @@ final class Container {
     if (s == Status.RUNNING || s == Status.PAUSED || s == Status.PAUSING) {
       throw TtrpcException.failedPrecondition("container " + id + " is still running; kill it first");
     }
+    // Before runc removes the cgroup: its removal would look like an OOM to a v1 eventfd.
+    stopOomWatch();
     if (s == Status.CREATED) {
       // Never started: runc delete --force kills the waiting init; its exit goes out as usual.
       forceDeleteQuietly();
@@ -564,14 +569,13 @@ final class Container {
         }
       }
     }
-    stopOomWatch();
     init.stdio.awaitOutput(Duration.ofSeconds(2));
     init.stdio.close();
     for (ContainerProcess e : execs.values()) {
       e.stdio.close();
     }
     if (!rootfsMounts.isEmpty()) {
-      Rootfs.unmountAll(bundle.resolve("rootfs"));
+      Mounter.unmountAll(bundle.resolve("rootfs"));
     }
   }
 
@@ -590,25 +594,50 @@ final class Container {
     return execs.values().stream().anyMatch(e -> e.status() == Status.RUNNING);
   }
 
-  // ------------------------------------------------------------------ OOM
+  // ------------------------------------------------------------------ cgroup: OOM and stats
 
+  /** Finds the cgroup from init's pid (works for cgroupfs and systemd paths) and watches for OOM. */
   private void startOomWatch() {
-    if (cgroupMemoryDir == null) {
-      return;
-    }
     try {
-      oomWatch = OomWatch.start(cgroupMemoryDir, () ->
-          publisher.publish(Topics.TASK_OOM, TaskOOM.newBuilder().setContainerId(id).build()));
-    } catch (IOException e) {
+      Cgroup cg = Cgroups.ofProcess(init.pid());
+      cgroup = cg;
+      oomWatcher.watch(id, cg);
+    } catch (IOException | RuntimeException e) {
       LOG.log(Level.WARNING, "no OOM events for " + id + ": " + e.getMessage());
     }
   }
 
   private void stopOomWatch() {
-    OomWatch w = oomWatch;
-    oomWatch = null;
-    if (w != null) {
-      w.close();
+    oomWatcher.unwatch(id);
+  }
+
+  /** Stats: the cgroup's files when known (cheap), else one {@code runc events --stats}. */
+  com.google.protobuf.Message metrics() throws Exception {
+    Cgroup cg = cgroup;
+    if (cg != null && cg.exists()) {
+      try {
+        return cg.metrics();
+      } catch (IOException e) {
+        LOG.log(Level.DEBUG, "cgroup metrics of " + id + " failed, asking runc: " + e.getMessage());
+      }
+    }
+    try {
+      return StatsMetrics.of(runc.stats(id));
+    } catch (RuncException e) {
+      throw TtrpcException.failedPrecondition(e.getMessage());
+    }
+  }
+
+  /** The shim_cgroup option: the daemon joins that cgroup (idempotent, so every Create may ask). */
+  private static void joinShimCgroup(RuncConfig config) {
+    String cg = config.options.getShimCgroup();
+    if (cg.isEmpty()) {
+      return;
+    }
+    try {
+      Cgroups.moveProcess(Processes.getpid(), cg);
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.WARNING, "cannot join shim_cgroup " + cg + ": " + e.getMessage());
     }
   }
 
@@ -632,18 +661,5 @@ final class Container {
       }
     }
     return false;
-  }
-
-  /** The container's memory cgroup directory on a v1 host, or its unified dir on v2. */
-  static Path memoryCgroup(Map<String, Object> spec) {
-    String cg = Json.string(Json.object(spec, "linux"), "cgroupsPath");
-    if (cg.isEmpty() || cg.contains(":")) {
-      return null; // systemd slices are resolved by runc; no OOM watch for them
-    }
-    String rel = cg.startsWith("/") ? cg.substring(1) : cg;
-    if (StatsMetrics.unifiedHost()) {
-      return Path.of("/sys/fs/cgroup").resolve(rel);
-    }
-    return Path.of("/sys/fs/cgroup/memory").resolve(rel);
   }
 }

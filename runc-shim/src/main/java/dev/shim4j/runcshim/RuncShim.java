@@ -10,6 +10,7 @@ import dev.shim4j.shim.ExitSignal;
 import dev.shim4j.shim.Shim;
 import dev.shim4j.shim.ShimContext;
 import dev.shim4j.shim.StartOpts;
+import dev.shim4j.shim.mount.Mounter;
 import dev.shim4j.shim.reaper.Reaper;
 import dev.shim4j.sys.Signals;
 import java.io.IOException;
@@ -50,15 +51,18 @@ public final class RuncShim implements Shim {
     Path bundle = opts.bundle();
     RuncConfig config = RuncConfig.read(bundle);
     Runc runc = config.runc(opts.namespace(), bundle);
-    try {
-      runc.delete(opts.id(), true);
-    } catch (RuncException e) {
-      if (!e.isNotFound()) {
-        LOG.log(Level.WARNING, "runc delete --force " + opts.id() + ": " + e.getMessage());
+    // containerd gives delete 5 s: spawn runc only when runc still knows the container.
+    if (Files.exists(config.root(opts.namespace()).resolve(opts.id()))) {
+      try {
+        runc.delete(opts.id(), true);
+      } catch (RuncException e) {
+        if (!e.isNotFound()) {
+          LOG.log(Level.WARNING, "runc delete --force " + opts.id() + ": " + e.getMessage());
+        }
       }
     }
     try {
-      Rootfs.unmountAll(bundle.resolve("rootfs"));
+      Mounter.unmountAll(bundle.resolve("rootfs"));
     } catch (IOException e) {
       LOG.log(Level.WARNING, "unmount of " + bundle.resolve("rootfs") + " failed: " + e.getMessage());
     }

@@ -3,6 +3,7 @@ package dev.shim4j.runcshim;
 import com.google.protobuf.Empty;
 import dev.shim4j.api.Anys;
 import dev.shim4j.api.events.TaskDelete;
+import dev.shim4j.api.events.TaskOOM;
 import dev.shim4j.api.runc.options.ProcessDetails;
 import dev.shim4j.api.task.v2.CheckpointTaskRequest;
 import dev.shim4j.api.task.v2.CloseIORequest;
@@ -33,6 +34,7 @@ import dev.shim4j.api.task.v2.WaitResponse;
 import dev.shim4j.api.types.task.ProcessInfo;
 import dev.shim4j.runc.RuncException;
 import dev.shim4j.shim.ExitSignal;
+import dev.shim4j.shim.cgroup.OomWatcher;
 import dev.shim4j.shim.event.Publisher;
 import dev.shim4j.shim.reaper.Exit;
 import dev.shim4j.sys.Processes;
@@ -59,6 +61,7 @@ final class TaskService implements TaskTtrpc.Service {
   private final Publisher publisher;
   private final ExitSignal exitSignal;
   private final ExitRouter exits;
+  private final OomWatcher oomWatcher;
   private final Map<String, Container> containers = new ConcurrentHashMap<>();
   /** Ids being created: a second Create for the same id is ALREADY_EXISTS, not a race. */
   private final Map<String, Boolean> creating = new ConcurrentHashMap<>();
@@ -68,6 +71,9 @@ final class TaskService implements TaskTtrpc.Service {
     this.publisher = publisher;
     this.exitSignal = exitSignal;
     this.exits = exits;
+    // The kernel's OOM kills become /tasks/oom; the callback only queues the event.
+    this.oomWatcher = new OomWatcher(containerId ->
+        publisher.publish(Topics.TASK_OOM, TaskOOM.newBuilder().setContainerId(containerId).build()));
   }
 
   private static String versionOf() {
@@ -90,7 +96,7 @@ final class TaskService implements TaskTtrpc.Service {
       throw TtrpcException.alreadyExists("container " + id + " already exists");
     }
     try {
-      Container c = Container.create(req, namespace, publisher, exits);
+      Container c = Container.create(req, namespace, publisher, exits, oomWatcher);
       containers.put(id, c);
       LOG.log(Level.INFO, "created container " + id + " pid " + c.init.pid());
       return CreateTaskResponse.newBuilder().setPid(c.init.pid()).build();
@@ -267,11 +273,7 @@ final class TaskService implements TaskTtrpc.Service {
   @Override
   public StatsResponse stats(CallContext ctx, StatsRequest req) throws Exception {
     Container c = container(req.getId());
-    try {
-      return StatsResponse.newBuilder().setStats(Anys.pack(StatsMetrics.of(c.runc.stats(c.id)))).build();
-    } catch (RuncException e) {
-      throw TtrpcException.failedPrecondition(e.getMessage());
-    }
+    return StatsResponse.newBuilder().setStats(Anys.pack(c.metrics())).build();
   }
 
   @Override

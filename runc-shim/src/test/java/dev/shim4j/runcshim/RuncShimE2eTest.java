@@ -243,6 +243,60 @@ class RuncShimE2eTest {
     assertThat(taskStatus(id)).isEmpty();
   }
 
+  @Test
+  @Order(9)
+  void fileLogUriAppendsOutputToTheFile() throws Exception {
+    Path log = cd.dir().resolve("logs").resolve("file-uri.log");
+    CtrResult r = run("--rm", "--log-uri", "file://" + log, image, E2eSupport.id("filelog"),
+        "sh", "-c", "echo to-file; echo err-to-file >&2");
+    assertThat(r.exitCode()).as(why(r)).isZero();
+    assertThat(E2eSupport.eventually(Duration.ofSeconds(10), () -> {
+      try {
+        return Files.readString(log).contains("to-file\n") && Files.readString(log).contains("err-to-file\n");
+      } catch (java.io.IOException e) {
+        return false;
+      }
+    })).as("log file " + log).isTrue();
+  }
+
+  @Test
+  @Order(9)
+  void binaryLogUriFeedsTheLoggingBinary() throws Exception {
+    Path dir = Files.createDirectories(cd.dir().resolve("binlog"));
+    Path logger = dir.resolve("logger.sh");
+    Files.writeString(logger, String.join("\n",
+        "#!/bin/bash",
+        "# fd 3: stdout, fd 4: stderr, fd 5: ready (closed once we read)",
+        "out=\"$2\"",
+        "echo \"$CONTAINER_ID $CONTAINER_NAMESPACE\" > \"$out/env\"",
+        "exec 5>&-",
+        "cat <&3 > \"$out/stdout.tmp\" &",
+        "cat <&4 > \"$out/stderr.tmp\" &",
+        "wait",
+        "mv \"$out/stdout.tmp\" \"$out/stdout\"; mv \"$out/stderr.tmp\" \"$out/stderr\"",
+        ""));
+    logger.toFile().setExecutable(true);
+    String id = E2eSupport.id("binlog");
+    CtrResult r = run("--rm", "--log-uri", "binary://" + logger + "?dir=" + dir, image, id,
+        "sh", "-c", "echo via-binary; echo err-via-binary >&2");
+    assertThat(r.exitCode()).as(why(r)).isZero();
+    assertThat(E2eSupport.eventually(Duration.ofSeconds(10), () -> Files.exists(dir.resolve("stderr")))).isTrue();
+    assertThat(Files.readString(dir.resolve("stdout"))).isEqualTo("via-binary\n");
+    assertThat(Files.readString(dir.resolve("stderr"))).isEqualTo("err-via-binary\n");
+    assertThat(Files.readString(dir.resolve("env")).strip()).isEqualTo(id + " " + cd.namespace());
+  }
+
+  @Test
+  @Order(9)
+  void ttyResizeReachesThePty() throws Exception {
+    String id = E2eSupport.id("resize");
+    // ctr sizes the container's pty from its own terminal (ResizePty) right after Start: give
+    // that terminal a size, and let the container look only after ctr had time to resize.
+    String out = underPty("stty cols 123 rows 45; " + ctrLine(args("run", "-t", "--rm", image, id, "sh", "-c", "sleep 1; stty size")),
+        Duration.ofSeconds(60));
+    assertThat(out).as(out).contains("45 123");
+  }
+
   // ------------------------------------------------------------------ exec
 
   @Test

@@ -34,6 +34,11 @@ final class InboundMessages {
     }
   }
 
+  /** Messages received and not yet taken. */
+  int backlog() {
+    return queue.size();
+  }
+
   boolean isFinished() {
     return finished;
   }

@@ -24,6 +24,13 @@ import java.util.logging.Logger;
 final class ServerConnection {
   private static final Logger LOG = Logger.getLogger(ServerConnection.class.getName());
 
+  /**
+   * Client-stream messages a handler may leave unread before the stream is failed. The reader
+   * must not wait for a slow handler (it serves every stream of the connection), and must not
+   * buffer without bound for a peer that floods.
+   */
+  static final int MAX_BACKLOG = 1024;
+
   private final Server server;
   private final SocketChannel channel;
   private final Optional<PeerCredentials> peer;
@@ -44,9 +51,10 @@ final class ServerConnection {
   }
 
   void start() {
-    // A platform thread: a blocking read is one system call, where a virtual thread would go
-    // through the poller for every wait. One per connection; shims have few connections.
-    Thread.ofPlatform().daemon().name("ttrpc-server-reader").start(this::readLoop);
+    // A virtual thread, like the handlers it starts: a handler started from here is queued on
+    // this carrier and runs as soon as the reader waits again, without waking another OS thread
+    // (measured: a third more calls/s for a single caller, same throughput under load).
+    Thread.ofVirtual().name("ttrpc-server-reader").start(this::readLoop);
   }
 
   private void readLoop() {
@@ -148,10 +156,28 @@ final class ServerConnection {
       return;
     }
     if (!frame.hasFlag(Frame.FLAG_NO_DATA)) {
+      if (messages.backlog() >= MAX_BACKLOG) {
+        overflow(id, messages);
+        return;
+      }
       messages.message(frame.payload());
     }
     if (frame.hasFlag(Frame.FLAG_REMOTE_CLOSED)) {
       messages.end();
+    }
+  }
+
+  private void overflow(int id, InboundMessages messages) {
+    String why = "stream " + Integer.toUnsignedString(id) + ": more than " + MAX_BACKLOG
+        + " messages waiting for the handler";
+    inbound.remove(id, messages);
+    messages.fail(new TtrpcException(Code.RESOURCE_EXHAUSTED, why));
+    ServerCall call = active.get(id);
+    if (call != null) {
+      if (call.claimAnswer()) {
+        answer(id, Code.RESOURCE_EXHAUSTED, why);
+      }
+      call.cancel();
     }
   }
 

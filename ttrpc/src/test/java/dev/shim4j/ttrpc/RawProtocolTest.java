@@ -151,6 +151,51 @@ class RawProtocolTest {
   }
 
   @Test
+  void floodedClientStreamIsFailedWithResourceExhaustedAndTheConnectionStays() throws Exception {
+    Path socket = dir.resolve("flood.sock");
+    var stuck = Echo.CLIENT_STREAM.withService("test.Stuck");
+    java.util.concurrent.CountDownLatch cancelled = new java.util.concurrent.CountDownLatch(1);
+    try (Server s = Server.builder().register(Echo.service())
+        .register(ServiceDefinition.builder("test.Stuck").clientStreaming(stuck, (ctx, in) -> {
+          try {
+            Thread.sleep(20_000); // never reads
+          } finally {
+            if (ctx.isCancelled()) {
+              cancelled.countDown();
+            }
+          }
+          return s("never");
+        }).build())
+        .build().bind(socket);
+        RawConnection flood = RawConnection.connect(socket)) {
+      flood.request(1, (byte) (Frame.FLAG_REMOTE_OPEN | Frame.FLAG_NO_DATA), "test.Stuck", "Join",
+          null);
+      java.io.ByteArrayOutputStream burst = new java.io.ByteArrayOutputStream();
+      for (int i = 0; i < ServerConnection.MAX_BACKLOG + 10; i++) {
+        burst.writeBytes(new Frame(1, Frame.TYPE_DATA, (byte) 0, s("m" + i).toByteArray())
+            .toBytes());
+      }
+      flood.write(burst.toByteArray());
+      WireResponse r = flood.response(1);
+      assertStatus(r, Code.RESOURCE_EXHAUSTED, "waiting for the handler");
+      assertThat(cancelled.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      // the rest of the burst is refused (INVALID_ARGUMENT), and the connection serves on
+      flood.request(3, (byte) 0, Echo.SERVICE, "Echo", s("after").toByteArray());
+      while (true) {
+        Frame f = flood.read();
+        WireResponse answer = WireResponse.decode(f.payload());
+        if (f.streamId() == 3) {
+          assertThat(answer.isOk()).isTrue();
+          assertThat(StringValue.parseFrom(answer.payload()).getValue()).isEqualTo("after");
+          break;
+        }
+        assertThat(f.streamId()).isEqualTo(1);
+        assertThat(Code.of(answer.status().code())).isEqualTo(Code.INVALID_ARGUMENT);
+      }
+    }
+  }
+
+  @Test
   void clientStreamOverRawFrames() throws Exception {
     raw.request(1, (byte) (Frame.FLAG_REMOTE_OPEN | Frame.FLAG_NO_DATA), Echo.SERVICE, "Join",
         null);

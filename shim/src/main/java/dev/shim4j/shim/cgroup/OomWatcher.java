@@ -23,7 +23,11 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class OomWatcher implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(OomWatcher.class.getName());
-  private static final Duration SLICE = Duration.ofMillis(500);
+  /**
+   * Longest single wait. Stopping does not wait for it (unwatch wakes the eventfd, close wakes
+   * inotify); it only bounds how long a missed wake-up could keep a thread.
+   */
+  private static final Duration SLICE = Duration.ofSeconds(5);
 
   /** Receives the id a cgroup was watched under. */
   @FunctionalInterface
@@ -84,7 +88,7 @@ public final class OomWatcher implements AutoCloseable {
     }
     if (t != null) {
       try {
-        t.join(SLICE.toMillis() * 4);
+        t.join(SLICE.toMillis() * 2);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

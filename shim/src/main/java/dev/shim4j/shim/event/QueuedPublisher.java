@@ -113,13 +113,8 @@ public final class QueuedPublisher implements Publisher {
   private void run() {
     try {
       while (true) {
-        Envelope next = queue.poll(100, TimeUnit.MILLISECONDS);
-        if (next == null) {
-          if (closed) {
-            return;
-          }
-          continue;
-        }
+        // Blocks while idle (no wake-ups); close() interrupts once the queue is drained.
+        Envelope next = queue.take();
         deliver(next);
         synchronized (progress) {
           finished++;
@@ -127,7 +122,7 @@ public final class QueuedPublisher implements Publisher {
         }
       }
     } catch (InterruptedException e) {
-      // close() gave up waiting: what is left is counted as dropped there.
+      // close(): what is left is counted as dropped there.
     }
   }
 
