@@ -93,7 +93,8 @@ cd_shim_pids() {
 }
 
 cd_remove_all() {
-  local id
+  local id errexit=$-
+  set +e
   for id in $(cd_ctr tasks ls -q 2>/dev/null); do
     timeout 20 ctr --address "$cd_address" --namespace "$cd_namespace" tasks kill --all -s SIGKILL "$id" >/dev/null 2>&1
     timeout 20 ctr --address "$cd_address" --namespace "$cd_namespace" tasks delete --force "$id" >/dev/null 2>&1
@@ -101,12 +102,14 @@ cd_remove_all() {
   for id in $(cd_ctr containers ls -q 2>/dev/null); do
     timeout 20 ctr --address "$cd_address" --namespace "$cd_namespace" containers delete "$id" >/dev/null 2>&1
   done
+  [[ $errexit == *e* ]] && set -e
   return 0
 }
 
 cd_stop() {
   local pid m cg _
   [ -n "$cd_work" ] || return 0
+  set +e   # best effort, also when called from an EXIT trap under errexit
   if [ -n "$cd_pid" ] && kill -0 "$cd_pid" 2>/dev/null; then
     cd_remove_all
     kill -TERM "$cd_pid" 2>/dev/null
