@@ -154,7 +154,7 @@ final class Container {
   private void runcCreate() throws Exception {
     Path pidFile = bundle.resolve("init.pid");
     ConsoleSocket console = init.stdio.terminal() ? ConsoleSocket.create() : null;
-    exits.beginStart();
+    Instant since = exits.beginStart();
     try {
       CreateOptions opts = CreateOptions.create()
           .pidFile(pidFile)
@@ -167,7 +167,7 @@ final class Container {
       runc.create(id, bundle, opts);
       int pid = Runc.readPid(pidFile);
       init.pid(pid);
-      exits.register(pid, exit -> onExit(init, exit));
+      exits.register(pid, since, exit -> onExit(init, exit));
       if (console != null) {
         init.stdio.attachConsole(console.receiveMaster());
       }
@@ -191,6 +191,7 @@ final class Container {
       throw TtrpcException.failedPrecondition("container " + id + " is " + init.status().name().toLowerCase()
           + ", not created");
     }
+    init.startRequested = true;
     try {
       if (!checkpoint.isEmpty()) {
         restore();
@@ -210,7 +211,7 @@ final class Container {
   private void restore() throws Exception {
     Path pidFile = bundle.resolve("init.pid");
     ConsoleSocket console = init.stdio.terminal() ? ConsoleSocket.create() : null;
-    exits.beginStart();
+    Instant since = exits.beginStart();
     try {
       CreateOptions opts = CreateOptions.create()
           .pidFile(pidFile)
@@ -226,7 +227,7 @@ final class Container {
       runc.restore(id, bundle, opts, criu);
       int pid = Runc.readPid(pidFile);
       init.pid(pid);
-      exits.register(pid, exit -> onExit(init, exit));
+      exits.register(pid, since, exit -> onExit(init, exit));
       if (console != null) {
         init.stdio.attachConsole(console.receiveMaster());
       }
@@ -288,7 +289,8 @@ final class Container {
     }
     Path pidFile = bundle.resolve(p.execId + ".pid");
     ConsoleSocket console = p.stdio.terminal() ? ConsoleSocket.create() : null;
-    exits.beginStart();
+    p.startRequested = true;
+    Instant since = exits.beginStart();
     try {
       ExecOptions opts = ExecOptions.create().pidFile(pidFile).detach(true).io(p.stdio.childIo());
       if (console != null) {
@@ -297,7 +299,7 @@ final class Container {
       runc.exec(id, p.spec, opts);
       int pid = Runc.readPid(pidFile);
       p.pid(pid);
-      exits.register(pid, exit -> onExit(p, exit));
+      exits.register(pid, since, exit -> onExit(p, exit));
       if (console != null) {
         p.stdio.attachConsole(console.receiveMaster());
       }
@@ -338,7 +340,11 @@ final class Container {
     if (p.isInit()) {
       killLeftovers();
     }
-    await(p.startPublished, START_EVENT_TIMEOUT, "start event of " + p.describe());
+    if (p.startRequested) {
+      // Start is running or done: its event goes first (a created init killed before any
+      // Start has no start event to wait for).
+      await(p.startPublished, START_EVENT_TIMEOUT, "start event of " + p.describe());
+    }
     publisher.publish(Topics.TASK_EXIT, TaskExit.newBuilder()
         .setContainerId(id)
         .setId(p.processId())
@@ -530,6 +536,10 @@ final class Container {
     if (!p.hasExited()) {
       p.markExited(0, Instant.now());
     }
+    // A Wait on an exec deleted before it ran must not hang.
+    p.exited.complete(new Exit(p.pid(), p.exitStatus(), p.exitedAt()));
+    p.startPublished.complete(null);
+    p.exitPublished.complete(null);
     return p;
   }
 

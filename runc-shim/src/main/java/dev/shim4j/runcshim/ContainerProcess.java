@@ -19,6 +19,8 @@ final class ContainerProcess {
   final byte[] spec;
   final ProcessStdio stdio;
 
+  /** True once Start was called: its start event must precede the exit event. */
+  volatile boolean startRequested;
   private volatile int pid;
   private volatile Status status = Status.CREATED;
   private volatile int exitStatus;

@@ -4,6 +4,8 @@ import dev.shim4j.shim.reaper.Exit;
 import dev.shim4j.shim.reaper.ExitSubscription;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -17,6 +19,8 @@ import java.util.function.Consumer;
 final class ExitRouter {
   private static final Logger LOG = System.getLogger(ExitRouter.class.getName());
 
+  private static final Duration EARLY_EXIT_HORIZON = Duration.ofMinutes(2);
+
   private final ExitSubscription subscription;
   private final Object lock = new Object();
   private final Map<Integer, Consumer<Exit>> byPid = new HashMap<>();
@@ -28,11 +32,15 @@ final class ExitRouter {
     Thread.ofPlatform().daemon().name("exit-router").start(this::loop);
   }
 
-  /** Call before spawning runc create/exec/restore; pair with {@link #endStart()}. */
-  void beginStart() {
+  /**
+   * Call before spawning runc create/exec/restore; pair with {@link #endStart()}. Returns the
+   * moment the start began: only exits after it can belong to the process being started.
+   */
+  Instant beginStart() {
     synchronized (lock) {
       startsInFlight++;
     }
+    return Instant.now();
   }
 
   void endStart() {
@@ -43,11 +51,17 @@ final class ExitRouter {
     }
   }
 
-  /** {@code onExit} runs (on its own virtual thread) when {@code pid} exits, or now if it already did. */
-  void register(int pid, Consumer<Exit> onExit) {
+  /**
+   * {@code onExit} runs (on its own virtual thread) when {@code pid} exits, or now if it already
+   * did after {@code since} (an older exit of the same pid was another process: pids are reused).
+   */
+  void register(int pid, Instant since, Consumer<Exit> onExit) {
     Exit already;
     synchronized (lock) {
       already = early.remove(pid);
+      if (already != null && already.exitedAt().isBefore(since)) {
+        already = null;
+      }
       if (already == null) {
         byPid.put(pid, onExit);
         return;
@@ -78,6 +92,9 @@ final class ExitRouter {
         target = byPid.remove(exit.pid());
         if (target == null && startsInFlight > 0) {
           early.put(exit.pid(), exit);
+          // Under a steady stream of starts the count may never reach zero: bound the memory.
+          Instant horizon = exit.exitedAt().minus(EARLY_EXIT_HORIZON);
+          early.values().removeIf(e -> e.exitedAt().isBefore(horizon));
         }
       }
       if (target != null) {

@@ -25,8 +25,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The stdio of one container process, between containerd's targets (FIFOs, files, a logging
- * binary) and the process (pipes, or a pty in terminal mode). Copies run on platform threads:
- * reads of raw descriptors block in native code and would pin a virtual thread's carrier.
+ * binary) and the process (pipes, or a pty in terminal mode). Copies run on virtual threads:
+ * sys's fd streams park a virtual thread on a shared poller instead of blocking in native code,
+ * so a copy costs no OS thread and no stack, which keeps a node-wide shim small.
  *
  * <p>Lifecycle: {@link #open}, hand {@link #childIo()} to runc, then {@link #childStarted()} (our
  * copies of the child's ends are closed so EOF can arrive), {@link #attachConsole} in terminal
@@ -208,7 +209,7 @@ final class ProcessStdio implements AutoCloseable {
         } catch (IOException e) {
           return -1;
         }
-      }, ProcessStdio::platformThread);
+      }, ProcessStdio::copyThread);
       readyRead.get(BINARY_READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       Fds.closeQuietly(out.writeFd());
@@ -306,7 +307,7 @@ final class ProcessStdio implements AutoCloseable {
 
   private void startStdinCopy(OutputStream sink) {
     InputStream src = stdinSource;
-    platformThread(() -> {
+    copyThread(() -> {
       try (sink) {
         src.transferTo(sink);
       } catch (IOException e) {
@@ -325,7 +326,7 @@ final class ProcessStdio implements AutoCloseable {
     CompletableFuture<Void> done = new CompletableFuture<>();
     outputCopies.add(done);
     own(src); // close() ends a copy a lingering grandchild would keep alive
-    platformThread(() -> {
+    copyThread(() -> {
       byte[] buf = new byte[32 * 1024];
       try {
         int n;
@@ -356,12 +357,12 @@ final class ProcessStdio implements AutoCloseable {
     }, name + "-" + stream);
   }
 
-  private static Thread platformThread(Runnable r) {
-    return Thread.ofPlatform().daemon().start(r);
+  private static Thread copyThread(Runnable r) {
+    return Thread.ofVirtual().start(r);
   }
 
-  private static void platformThread(Runnable r, String threadName) {
-    Thread.ofPlatform().daemon().name("stdio-" + threadName).start(r);
+  private static void copyThread(Runnable r, String threadName) {
+    Thread.ofVirtual().name("stdio-" + threadName).start(r);
   }
 
   @Override

@@ -29,8 +29,13 @@ final class E2eSupport {
     }
   }
 
+  /** Every id and group key the tests used: the leak check looks for their sockets. */
+  static final java.util.Set<String> USED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   static String id(String prefix) {
-    return prefix + "-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
+    String id = prefix + "-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
+    USED.add(id);
+    return id;
   }
 
   static boolean eventually(Duration timeout, BooleanSupplier cond) throws InterruptedException {

@@ -40,6 +40,7 @@ import dev.shim4j.api.task.v2.StatsResponse;
 import dev.shim4j.api.task.v2.TaskTtrpc;
 import dev.shim4j.api.task.v2.UpdateTaskRequest;
 import dev.shim4j.api.types.task.Status;
+import dev.shim4j.shim.ShimAddress;
 import dev.shim4j.ttrpc.Code;
 import dev.shim4j.ttrpc.TtrpcException;
 import org.junit.jupiter.api.AfterAll;
@@ -375,6 +376,26 @@ class RuncShimE2eTest {
     }
   }
 
+  @Test
+  @Order(15)
+  void initExitKillsWhatIsLeftWithoutAPidNamespace() throws Exception {
+    // In the host's pid namespace the kernel does not end the container's other processes with
+    // init: the shim must (runc kill --all) as soon as init exits, before any delete.
+    String marker = Integer.toString(3000 + (int) (ProcessHandle.current().pid() % 1000));
+    String id2 = E2eSupport.id("hostpid");
+    CtrResult r = run("-d", "--with-ns", "pid:/proc/" + ProcessHandle.current().pid() + "/ns/pid", image, id2,
+        "sh", "-c", "sleep " + marker + " & sleep 1");
+    assertThat(r.exitCode()).as(why(r)).isZero();
+    try {
+      assertThat(E2eSupport.eventually(Duration.ofSeconds(20), () -> taskStatus(id2).equals("STOPPED"))).isTrue();
+      assertThat(E2eSupport.eventually(Duration.ofSeconds(10), () -> ProcessHandle.allProcesses()
+          .noneMatch(h -> ShimProcesses.argv(h.pid()).equals(List.of("sleep", marker)))))
+          .as("the background sleep " + marker + " was killed when init exited").isTrue();
+    } finally {
+      killAndRemove(id2);
+    }
+  }
+
   // ------------------------------------------------------------------ control
 
   @Test
@@ -662,5 +683,15 @@ class RuncShimE2eTest {
       }
     }
     assertThat(ShimProcesses.zombiesOf(ProcessHandle.current().pid())).isEmpty();
+    List<Path> sockets = new ArrayList<>();
+    List<String> keys = new ArrayList<>(E2eSupport.USED);
+    keys.add(Grouping.NODE_KEY);
+    for (String key : keys) {
+      Path socket = ShimAddress.pathOf(ShimAddress.of(cd.address().toString(), cd.namespace(), key));
+      if (Files.exists(socket)) {
+        sockets.add(socket);
+      }
+    }
+    assertThat(sockets).as("shim sockets left").isEmpty();
   }
 }
