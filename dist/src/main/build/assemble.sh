@@ -163,9 +163,11 @@ train_shim() { # NAME: start a daemon, Connect + Shutdown through shim-proto-con
   fi
 }
 
+# A command whose training fails still has its launcher, running without a cache (the dist tests
+# check that the caches exist, so a broken training does not go unnoticed).
 for name in "${names[@]}"; do
   case ${training[$name]} in
-    shim) train_shim "$name" ;;
+    shim) train_shim "$name" || log "WARNING: no AOT cache for $name (its launcher works without one)" ;;
   esac
 done
 log "AOT caches: $(cd "$lib/aot" && shopt -s nullglob && echo *.aot)"

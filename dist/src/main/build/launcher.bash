@@ -34,6 +34,10 @@ if [[ -z $java_home && -n ${JAVA_HOME:-} && -r $JAVA_HOME/release ]]; then
 fi
 java_home=${java_home:-@JAVA_HOME@}
 
+# glibc gives each thread group its own malloc arena (up to 8 per core), each keeping freed memory;
+# a shim with dozens of mostly idle threads does better with two. Inherited by the daemon.
+export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
+
 # The AOT cache trained at build time for this command (JEP 483/514/515). Missing or stale
 # (another JDK, another class path): the JVM runs without it, silently (see jvm.options).
 aot=()

@@ -100,7 +100,14 @@ final class Bootstrap {
   }
 
   static StartOpts startOpts(Flags flags, StartInput input) {
-    BootstrapParams params = input.params().orElse(BootstrapParams.getDefaultInstance());
+    if (input.params().isEmpty()) {
+      // containerd before 2.3: the flags say it all. Not touching BootstrapParams here keeps its
+      // class initialization (and much of protobuf's runtime) out of a start with empty stdin.
+      return new StartOpts(flags.id(), flags.namespace(), flags.address(), flags.ttrpcAddress(),
+          flags.publishBinary(), flags.bundlePath(), flags.debug(), input.options(),
+          ShimAddress.DEFAULT_SOCKET_DIR);
+    }
+    BootstrapParams params = input.params().get();
     Path socketDir = params.hasSocketDir() && !params.getSocketDir().isEmpty()
         ? Path.of(params.getSocketDir()) : ShimAddress.DEFAULT_SOCKET_DIR;
     return new StartOpts(
@@ -160,9 +167,27 @@ final class Bootstrap {
     }
   }
 
+  /**
+   * Whether stdin and stdout are both terminals, as {@code System.console().isTerminal()} says,
+   * but read from /proc: System.console() looks up console providers through the module layer
+   * (jline, jshell), which costs tens of milliseconds of a start that containerd waits for.
+   */
+  private static boolean isInteractive() {
+    return isTerminal(0) && isTerminal(1);
+  }
+
+  private static boolean isTerminal(int fd) {
+    try {
+      String target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+      return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty")
+          || target.equals("/dev/console");
+    } catch (IOException | UnsupportedOperationException e) {
+      return false; // closed, or not a symlink: not a terminal either way
+    }
+  }
+
   private byte[] readStdin() throws IOException, InterruptedException {
-    var console = System.console();
-    if (stdin == System.in && console != null && console.isTerminal()) {
+    if (stdin == System.in && isInteractive()) {
       return new byte[0];
     }
     CompletableFuture<byte[]> read = new CompletableFuture<>();

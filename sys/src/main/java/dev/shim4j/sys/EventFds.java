@@ -19,7 +19,11 @@ public final class EventFds {
   public static final int EFD_NONBLOCK = 04000;
   public static final int EFD_SEMAPHORE = 1;
 
-  private static final MethodHandle EVENTFD = Native.withErrno("eventfd", Native.fn(INT, INT, INT));
+  // One holder class per downcall: each is linked on first use, not when this class loads
+  // (see Native for why).
+  private static final class Eventfd {
+    static final MethodHandle HANDLE = Native.withErrno("eventfd", Native.fn(INT, INT, INT));
+  }
 
   private EventFds() {}
 
@@ -32,7 +36,7 @@ public final class EventFds {
   public static int create(int initialValue, int flags) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int fd = (int) EVENTFD.invokeExact(err, initialValue, flags | EFD_CLOEXEC);
+      int fd = (int) Eventfd.HANDLE.invokeExact(err, initialValue, flags | EFD_CLOEXEC);
       if (fd < 0) {
         throw new SysException("eventfd", Native.errno(err));
       }
@@ -88,7 +92,7 @@ public final class EventFds {
 
   /**
    * Registers for cgroup v1 OOM notifications of the memory cgroup directory {@code cgroupDir}:
-   * creates an eventfd, opens {@code memory.oom_control} and writes "EVENTFD OOM_CONTROL_FD" to
+   * creates an eventfd, opens {@code memory.oom_control} and writes "Eventfd.HANDLE OOM_CONTROL_FD" to
    * {@code cgroup.event_control}. The returned eventfd's counter goes up on every OOM in that
    * cgroup, and also once when the cgroup is removed: after each {@link #read}, check that the
    * directory still exists before reporting an OOM. The oom_control descriptor is closed here; the

@@ -34,12 +34,19 @@ final class FdPoller {
   private static final int EVENT_SIZE = 12; // struct epoll_event is packed on x86_64
   private static final int MAX_EVENTS = 64;
 
-  private static final MethodHandle EPOLL_CREATE1 =
-      Native.withErrno("epoll_create1", Native.fn(INT, INT));
-  private static final MethodHandle EPOLL_CTL =
-      Native.withErrno("epoll_ctl", Native.fn(INT, INT, INT, INT, PTR));
-  private static final MethodHandle EPOLL_WAIT =
-      Native.withErrno("epoll_wait", Native.fn(INT, INT, PTR, INT, INT));
+  // One holder class per downcall: each is linked on first use, not when this class loads
+  // (see Native for why).
+  private static final class EpollCreate1 {
+    static final MethodHandle HANDLE = Native.withErrno("epoll_create1", Native.fn(INT, INT));
+  }
+  private static final class EpollCtl {
+    static final MethodHandle HANDLE =
+        Native.withErrno("epoll_ctl", Native.fn(INT, INT, INT, INT, PTR));
+  }
+  private static final class EpollWait {
+    static final MethodHandle HANDLE =
+        Native.withErrno("epoll_wait", Native.fn(INT, INT, PTR, INT, INT));
+  }
 
   private static final class Holder {
     static final FdPoller INSTANCE = new FdPoller();
@@ -52,7 +59,7 @@ final class FdPoller {
   private FdPoller() {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int fd = (int) EPOLL_CREATE1.invokeExact(err, EPOLL_CLOEXEC);
+      int fd = (int) EpollCreate1.HANDLE.invokeExact(err, EPOLL_CLOEXEC);
       if (fd < 0) {
         throw new IllegalStateException(new SysException("epoll_create1", Native.errno(err)));
       }
@@ -113,7 +120,7 @@ final class FdPoller {
       MemorySegment event = arena.allocate(EVENT_SIZE, 4);
       event.set(INT, 0, events);
       event.set(ValueLayout.JAVA_LONG_UNALIGNED, 4, token);
-      if ((int) EPOLL_CTL.invokeExact(err, epfd, op, fd, event) != 0) {
+      if ((int) EpollCtl.HANDLE.invokeExact(err, epfd, op, fd, event) != 0) {
         throw new SysException("epoll_ctl", String.valueOf(fd), Native.errno(err));
       }
     } catch (SysException e) {
@@ -128,7 +135,7 @@ final class FdPoller {
       MemorySegment err = Native.errnoBuffer(arena);
       MemorySegment events = arena.allocate((long) EVENT_SIZE * MAX_EVENTS, 8);
       while (true) {
-        int n = (int) EPOLL_WAIT.invokeExact(err, epfd, events, MAX_EVENTS, -1);
+        int n = (int) EpollWait.HANDLE.invokeExact(err, epfd, events, MAX_EVENTS, -1);
         for (int i = 0; i < n; i++) {
           long base = (long) i * EVENT_SIZE;
           short revents = (short) events.get(INT, base);

@@ -46,20 +46,43 @@ public final class Fds {
   private static final int F_DUPFD_CLOEXEC = 1030;
   private static final int FD_CLOEXEC = 1;
 
-  private static final MethodHandle PIPE2 = Native.withErrno("pipe2", Native.fn(INT, PTR, INT));
-  private static final MethodHandle DUP = Native.withErrno("dup", Native.fn(INT, INT));
-  private static final MethodHandle DUP2 = Native.withErrno("dup2", Native.fn(INT, INT, INT));
-  private static final MethodHandle DUP3 = Native.withErrno("dup3", Native.fn(INT, INT, INT, INT));
-  private static final MethodHandle CLOSE = Native.withErrno("close", Native.fn(INT, INT));
-  private static final MethodHandle FCNTL =
-      Native.variadicWithErrno("fcntl", Native.fn(INT, INT, INT, INT), 2);
-  private static final MethodHandle OPEN =
-      Native.variadicWithErrno("open", Native.fn(INT, PTR, INT, INT), 2);
-  private static final MethodHandle READ = Native.withErrno("read", Native.fn(LONG, INT, PTR, LONG));
-  private static final MethodHandle WRITE =
-      Native.withErrno("write", Native.fn(LONG, INT, PTR, LONG));
-  private static final MethodHandle POLL = Native.withErrno("poll", Native.fn(INT, PTR, LONG, INT));
-  private static final MethodHandle MKFIFO = Native.withErrno("mkfifo", Native.fn(INT, PTR, INT));
+  // One holder class per downcall: each is linked on first use, not when this class loads
+  // (see Native for why).
+  private static final class Pipe2 {
+    static final MethodHandle HANDLE = Native.withErrno("pipe2", Native.fn(INT, PTR, INT));
+  }
+  private static final class Dup {
+    static final MethodHandle HANDLE = Native.withErrno("dup", Native.fn(INT, INT));
+  }
+  private static final class Dup2 {
+    static final MethodHandle HANDLE = Native.withErrno("dup2", Native.fn(INT, INT, INT));
+  }
+  private static final class Dup3 {
+    static final MethodHandle HANDLE = Native.withErrno("dup3", Native.fn(INT, INT, INT, INT));
+  }
+  private static final class Close {
+    static final MethodHandle HANDLE = Native.withErrno("close", Native.fn(INT, INT));
+  }
+  private static final class Fcntl {
+    static final MethodHandle HANDLE =
+        Native.variadicWithErrno("fcntl", Native.fn(INT, INT, INT, INT), 2);
+  }
+  private static final class Open {
+    static final MethodHandle HANDLE =
+        Native.variadicWithErrno("open", Native.fn(INT, PTR, INT, INT), 2);
+  }
+  private static final class Read {
+    static final MethodHandle HANDLE = Native.withErrno("read", Native.fn(LONG, INT, PTR, LONG));
+  }
+  private static final class Write {
+    static final MethodHandle HANDLE = Native.withErrno("write", Native.fn(LONG, INT, PTR, LONG));
+  }
+  private static final class Poll {
+    static final MethodHandle HANDLE = Native.withErrno("poll", Native.fn(INT, PTR, LONG, INT));
+  }
+  private static final class Mkfifo {
+    static final MethodHandle HANDLE = Native.withErrno("mkfifo", Native.fn(INT, PTR, INT));
+  }
 
   private Fds() {}
 
@@ -83,7 +106,7 @@ public final class Fds {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
       MemorySegment fds = arena.allocate(INT, 2);
-      if ((int) PIPE2.invokeExact(err, fds, flags) != 0) {
+      if ((int) Pipe2.HANDLE.invokeExact(err, fds, flags) != 0) {
         throw new SysException("pipe2", Native.errno(err));
       }
       return new Pipe(fds.getAtIndex(INT, 0), fds.getAtIndex(INT, 1));
@@ -96,7 +119,7 @@ public final class Fds {
 
   /** dup(2): the lowest free descriptor, NOT close-on-exec. */
   public static int dup(int fd) throws SysException {
-    return intCall("dup", DUP, fd);
+    return intCall("dup", Dup.HANDLE, fd);
   }
 
   /** A close-on-exec duplicate of {@code fd} numbered at least {@code min}. */
@@ -108,7 +131,7 @@ public final class Fds {
   public static int dup2(int fd, int newFd) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int r = (int) DUP2.invokeExact(err, fd, newFd);
+      int r = (int) Dup2.HANDLE.invokeExact(err, fd, newFd);
       if (r < 0) {
         throw new SysException("dup2", fd + " " + newFd, Native.errno(err));
       }
@@ -124,7 +147,7 @@ public final class Fds {
   public static int dup3(int fd, int newFd, int flags) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int r = (int) DUP3.invokeExact(err, fd, newFd, flags);
+      int r = (int) Dup3.HANDLE.invokeExact(err, fd, newFd, flags);
       if (r < 0) {
         throw new SysException("dup3", fd + " " + newFd, Native.errno(err));
       }
@@ -140,7 +163,7 @@ public final class Fds {
   public static void close(int fd) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      if ((int) CLOSE.invokeExact(err, fd) != 0) {
+      if ((int) Close.HANDLE.invokeExact(err, fd) != 0) {
         int errno = Native.errno(err);
         if (errno != Errno.EINTR) {
           throw new SysException("close", String.valueOf(fd), errno);
@@ -202,7 +225,7 @@ public final class Fds {
   private static int fcntl(String call, int fd, int cmd, int arg) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int r = (int) FCNTL.invokeExact(err, fd, cmd, arg);
+      int r = (int) Fcntl.HANDLE.invokeExact(err, fd, cmd, arg);
       if (r < 0) {
         throw new SysException(call, String.valueOf(fd), Native.errno(err));
       }
@@ -220,7 +243,7 @@ public final class Fds {
       MemorySegment err = Native.errnoBuffer(arena);
       MemorySegment cpath = arena.allocateFrom(path.toString());
       while (true) {
-        int fd = (int) OPEN.invokeExact(err, cpath, flags | O_CLOEXEC, mode);
+        int fd = (int) Open.HANDLE.invokeExact(err, cpath, flags | O_CLOEXEC, mode);
         if (fd >= 0) {
           return fd;
         }
@@ -302,7 +325,7 @@ public final class Fds {
   public static void mkfifo(Path path, int mode) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      if ((int) MKFIFO.invokeExact(err, arena.allocateFrom(path.toString()), mode) != 0) {
+      if ((int) Mkfifo.HANDLE.invokeExact(err, arena.allocateFrom(path.toString()), mode) != 0) {
         throw new SysException("mkfifo", path.toString(), Native.errno(err));
       }
     } catch (SysException e) {
@@ -333,7 +356,7 @@ public final class Fds {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
       while (true) {
-        long n = (long) READ.invokeExact(err, fd, buf, (long) len);
+        long n = (long) Read.HANDLE.invokeExact(err, fd, buf, (long) len);
         if (n > 0) {
           return (int) n;
         }
@@ -370,7 +393,7 @@ public final class Fds {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
       while (true) {
-        long n = (long) WRITE.invokeExact(err, fd, buf, (long) len);
+        long n = (long) Write.HANDLE.invokeExact(err, fd, buf, (long) len);
         if (n >= 0) {
           return (int) n;
         }
@@ -406,7 +429,7 @@ public final class Fds {
     }
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int r = (int) POLL.invokeExact(err, pfds, (long) count, timeoutMillis);
+      int r = (int) Poll.HANDLE.invokeExact(err, pfds, (long) count, timeoutMillis);
       if (r < 0) {
         int errno = Native.errno(err);
         if (errno == Errno.EINTR) {

@@ -36,11 +36,19 @@ public final class Inotify implements AutoCloseable {
   private static final int EVENT_HEADER = 16;
   private static final int BUFFER = 64 * 1024;
 
-  private static final MethodHandle INIT1 = Native.withErrno("inotify_init1", Native.fn(INT, INT));
-  private static final MethodHandle ADD_WATCH =
-      Native.withErrno("inotify_add_watch", Native.fn(INT, INT, PTR, INT));
-  private static final MethodHandle RM_WATCH =
-      Native.withErrno("inotify_rm_watch", Native.fn(INT, INT, INT));
+  // One holder class per downcall: each is linked on first use, not when this class loads
+  // (see Native for why).
+  private static final class Init1 {
+    static final MethodHandle HANDLE = Native.withErrno("inotify_init1", Native.fn(INT, INT));
+  }
+  private static final class AddWatch {
+    static final MethodHandle HANDLE =
+        Native.withErrno("inotify_add_watch", Native.fn(INT, INT, PTR, INT));
+  }
+  private static final class RmWatch {
+    static final MethodHandle HANDLE =
+        Native.withErrno("inotify_rm_watch", Native.fn(INT, INT, INT));
+  }
 
   /** One event; {@code name} is empty for events on the watched file itself. */
   public record Event(int wd, int mask, int cookie, String name) {
@@ -58,7 +66,7 @@ public final class Inotify implements AutoCloseable {
   public static Inotify open() throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int fd = (int) INIT1.invokeExact(err, IN_CLOEXEC);
+      int fd = (int) Init1.HANDLE.invokeExact(err, IN_CLOEXEC);
       if (fd < 0) {
         throw new SysException("inotify_init1", Native.errno(err));
       }
@@ -78,7 +86,7 @@ public final class Inotify implements AutoCloseable {
   public int addWatch(Path path, int mask) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int wd = (int) ADD_WATCH.invokeExact(err, handle.fd(), arena.allocateFrom(path.toString()), mask);
+      int wd = (int) AddWatch.HANDLE.invokeExact(err, handle.fd(), arena.allocateFrom(path.toString()), mask);
       if (wd < 0) {
         throw new SysException("inotify_add_watch", path.toString(), Native.errno(err));
       }
@@ -93,7 +101,7 @@ public final class Inotify implements AutoCloseable {
   public void removeWatch(int wd) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      if ((int) RM_WATCH.invokeExact(err, handle.fd(), wd) != 0) {
+      if ((int) RmWatch.HANDLE.invokeExact(err, handle.fd(), wd) != 0) {
         throw new SysException("inotify_rm_watch", String.valueOf(wd), Native.errno(err));
       }
     } catch (SysException e) {

@@ -41,9 +41,15 @@ public final class Mounts {
   public static final int MNT_EXPIRE = 4;
   public static final int UMOUNT_NOFOLLOW = 8;
 
-  private static final MethodHandle MOUNT =
-      Native.withErrno("mount", Native.fn(INT, PTR, PTR, PTR, LONG, PTR));
-  private static final MethodHandle UMOUNT2 = Native.withErrno("umount2", Native.fn(INT, PTR, INT));
+  // One holder class per downcall: each is linked on first use, not when this class loads
+  // (see Native for why).
+  private static final class Mount {
+    static final MethodHandle HANDLE =
+        Native.withErrno("mount", Native.fn(INT, PTR, PTR, PTR, LONG, PTR));
+  }
+  private static final class Umount2 {
+    static final MethodHandle HANDLE = Native.withErrno("umount2", Native.fn(INT, PTR, INT));
+  }
 
   private Mounts() {}
 
@@ -55,7 +61,7 @@ public final class Mounts {
       throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int rc = (int) MOUNT.invokeExact(err, cString(arena, source), arena.allocateFrom(target.toString()),
+      int rc = (int) Mount.HANDLE.invokeExact(err, cString(arena, source), arena.allocateFrom(target.toString()),
           cString(arena, fstype), flags, cString(arena, data));
       if (rc != 0) {
         throw new SysException("mount",
@@ -74,7 +80,7 @@ public final class Mounts {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
       while (true) {
-        if ((int) UMOUNT2.invokeExact(err, arena.allocateFrom(target.toString()), flags) == 0) {
+        if ((int) Umount2.HANDLE.invokeExact(err, arena.allocateFrom(target.toString()), flags) == 0) {
           return;
         }
         int errno = Native.errno(err);

@@ -17,6 +17,12 @@ import java.util.Optional;
  * The one place that links libc symbols. Every public class of this package funnels its downcalls
  * through here so errno capture and error wrapping look the same everywhere. Layouts assume x86_64
  * Linux with glibc.
+ *
+ * <p>Linking a downcall handle generates code and costs about a millisecond, and a shim's short
+ * {@code start} process uses only a few of the handles of this package. So each handle lives in a
+ * holder class of its own ({@code private static final class Pipe2 { static final MethodHandle
+ * HANDLE = ...; }}): the JVM links it when the first call initializes the holder, and because it
+ * is still a static final field, {@code invokeExact} on it stays a constant the JIT inlines.
  */
 final class Native {
   static final Linker LINKER = Linker.nativeLinker();

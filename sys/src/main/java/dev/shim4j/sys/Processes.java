@@ -24,23 +24,42 @@ public final class Processes {
   private static final int PR_SET_CHILD_SUBREAPER = 36;
   private static final int PR_GET_CHILD_SUBREAPER = 37;
 
-  private static final MethodHandle GETPID = Native.plain("getpid", Native.fn(INT));
-  private static final MethodHandle GETPPID = Native.plain("getppid", Native.fn(INT));
-  private static final MethodHandle GETUID = Native.plain("getuid", Native.fn(INT));
-  private static final MethodHandle GETGID = Native.plain("getgid", Native.fn(INT));
-  private static final MethodHandle SETSID = Native.withErrno("setsid", Native.fn(INT));
-  private static final MethodHandle GETSID = Native.withErrno("getsid", Native.fn(INT, INT));
-  private static final MethodHandle KILL = Native.withErrno("kill", Native.fn(INT, INT, INT));
-  private static final MethodHandle WAITPID =
-      Native.withErrno("waitpid", Native.fn(INT, INT, PTR, INT));
-  private static final MethodHandle PRCTL =
-      Native.variadicWithErrno("prctl", Native.fn(INT, INT, LONG, LONG, LONG, LONG), 1);
+  // One holder class per downcall: each is linked on first use, not when this class loads
+  // (see Native for why).
+  private static final class Getpid {
+    static final MethodHandle HANDLE = Native.plain("getpid", Native.fn(INT));
+  }
+  private static final class Getppid {
+    static final MethodHandle HANDLE = Native.plain("getppid", Native.fn(INT));
+  }
+  private static final class Getuid {
+    static final MethodHandle HANDLE = Native.plain("getuid", Native.fn(INT));
+  }
+  private static final class Getgid {
+    static final MethodHandle HANDLE = Native.plain("getgid", Native.fn(INT));
+  }
+  private static final class Setsid {
+    static final MethodHandle HANDLE = Native.withErrno("setsid", Native.fn(INT));
+  }
+  private static final class Getsid {
+    static final MethodHandle HANDLE = Native.withErrno("getsid", Native.fn(INT, INT));
+  }
+  private static final class Kill {
+    static final MethodHandle HANDLE = Native.withErrno("kill", Native.fn(INT, INT, INT));
+  }
+  private static final class Waitpid {
+    static final MethodHandle HANDLE = Native.withErrno("waitpid", Native.fn(INT, INT, PTR, INT));
+  }
+  private static final class Prctl {
+    static final MethodHandle HANDLE =
+        Native.variadicWithErrno("prctl", Native.fn(INT, INT, LONG, LONG, LONG, LONG), 1);
+  }
 
   private Processes() {}
 
   public static int getpid() {
     try {
-      return (int) GETPID.invokeExact();
+      return (int) Getpid.HANDLE.invokeExact();
     } catch (Throwable t) {
       throw Native.unexpected(t);
     }
@@ -48,7 +67,7 @@ public final class Processes {
 
   public static int getppid() {
     try {
-      return (int) GETPPID.invokeExact();
+      return (int) Getppid.HANDLE.invokeExact();
     } catch (Throwable t) {
       throw Native.unexpected(t);
     }
@@ -56,7 +75,7 @@ public final class Processes {
 
   public static int getuid() {
     try {
-      return (int) GETUID.invokeExact();
+      return (int) Getuid.HANDLE.invokeExact();
     } catch (Throwable t) {
       throw Native.unexpected(t);
     }
@@ -64,7 +83,7 @@ public final class Processes {
 
   public static int getgid() {
     try {
-      return (int) GETGID.invokeExact();
+      return (int) Getgid.HANDLE.invokeExact();
     } catch (Throwable t) {
       throw Native.unexpected(t);
     }
@@ -74,7 +93,7 @@ public final class Processes {
   public static int setsid() throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int sid = (int) SETSID.invokeExact(err);
+      int sid = (int) Setsid.HANDLE.invokeExact(err);
       if (sid < 0) {
         throw new SysException("setsid", Native.errno(err));
       }
@@ -90,7 +109,7 @@ public final class Processes {
   public static int getsid(int pid) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int sid = (int) GETSID.invokeExact(err, pid);
+      int sid = (int) Getsid.HANDLE.invokeExact(err, pid);
       if (sid < 0) {
         throw new SysException("getsid", String.valueOf(pid), Native.errno(err));
       }
@@ -106,7 +125,7 @@ public final class Processes {
   public static void kill(int pid, int signal) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      if ((int) KILL.invokeExact(err, pid, signal) != 0) {
+      if ((int) Kill.HANDLE.invokeExact(err, pid, signal) != 0) {
         throw new SysException("kill", pid + " " + Signals.name(signal), Native.errno(err));
       }
     } catch (SysException e) {
@@ -137,7 +156,7 @@ public final class Processes {
       MemorySegment err = Native.errnoBuffer(arena);
       MemorySegment status = arena.allocate(INT);
       while (true) {
-        int reaped = (int) WAITPID.invokeExact(err, pid, status, options);
+        int reaped = (int) Waitpid.HANDLE.invokeExact(err, pid, status, options);
         if (reaped > 0) {
           return Optional.of(new WaitStatus(reaped, status.get(INT, 0)));
         }
@@ -180,7 +199,7 @@ public final class Processes {
   private static void prctl(String call, int option, long arg2) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      if ((int) PRCTL.invokeExact(err, option, arg2, 0L, 0L, 0L) != 0) {
+      if ((int) Prctl.HANDLE.invokeExact(err, option, arg2, 0L, 0L, 0L) != 0) {
         throw new SysException(call, Native.errno(err));
       }
     } catch (SysException e) {

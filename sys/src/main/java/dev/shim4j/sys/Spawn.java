@@ -47,36 +47,68 @@ public final class Spawn {
   private static final long ATTR_SIZE = 1024;
   private static final long SIGSET_SIZE = 128;
 
-  private static final MethodHandle FA_INIT =
-      Native.plain("posix_spawn_file_actions_init", Native.fn(INT, PTR));
-  private static final MethodHandle FA_DESTROY =
-      Native.plain("posix_spawn_file_actions_destroy", Native.fn(INT, PTR));
-  private static final MethodHandle FA_ADDDUP2 =
-      Native.plain("posix_spawn_file_actions_adddup2", Native.fn(INT, PTR, INT, INT));
-  private static final MethodHandle FA_ADDCLOSE =
-      Native.plain("posix_spawn_file_actions_addclose", Native.fn(INT, PTR, INT));
-  private static final MethodHandle FA_ADDOPEN =
-      Native.plain("posix_spawn_file_actions_addopen", Native.fn(INT, PTR, INT, PTR, INT, INT));
-  private static final Optional<MethodHandle> FA_ADDCHDIR =
-      Native.optional("posix_spawn_file_actions_addchdir_np", Native.fn(INT, PTR, PTR));
-  private static final Optional<MethodHandle> FA_ADDCLOSEFROM =
-      Native.optional("posix_spawn_file_actions_addclosefrom_np", Native.fn(INT, PTR, INT));
-  private static final MethodHandle ATTR_INIT =
-      Native.plain("posix_spawnattr_init", Native.fn(INT, PTR));
-  private static final MethodHandle ATTR_DESTROY =
-      Native.plain("posix_spawnattr_destroy", Native.fn(INT, PTR));
-  private static final MethodHandle ATTR_SETFLAGS =
-      Native.plain("posix_spawnattr_setflags", Native.fn(INT, PTR, SHORT));
-  private static final MethodHandle ATTR_SETSIGMASK =
-      Native.plain("posix_spawnattr_setsigmask", Native.fn(INT, PTR, PTR));
-  private static final MethodHandle ATTR_SETSIGDEFAULT =
-      Native.plain("posix_spawnattr_setsigdefault", Native.fn(INT, PTR, PTR));
-  private static final MethodHandle ATTR_SETPGROUP =
-      Native.plain("posix_spawnattr_setpgroup", Native.fn(INT, PTR, INT));
-  private static final MethodHandle SIGEMPTYSET = Native.plain("sigemptyset", Native.fn(INT, PTR));
-  private static final MethodHandle SIGFILLSET = Native.plain("sigfillset", Native.fn(INT, PTR));
-  private static final MethodHandle POSIX_SPAWNP =
-      Native.plain("posix_spawnp", Native.fn(INT, PTR, PTR, PTR, PTR, PTR, PTR));
+  // One holder class per downcall: each is linked on first use, not when this class loads
+  // (see Native for why).
+  private static final class FaInit {
+    static final MethodHandle HANDLE =
+        Native.plain("posix_spawn_file_actions_init", Native.fn(INT, PTR));
+  }
+  private static final class FaDestroy {
+    static final MethodHandle HANDLE =
+        Native.plain("posix_spawn_file_actions_destroy", Native.fn(INT, PTR));
+  }
+  private static final class FaAdddup2 {
+    static final MethodHandle HANDLE =
+        Native.plain("posix_spawn_file_actions_adddup2", Native.fn(INT, PTR, INT, INT));
+  }
+  private static final class FaAddclose {
+    static final MethodHandle HANDLE =
+        Native.plain("posix_spawn_file_actions_addclose", Native.fn(INT, PTR, INT));
+  }
+  private static final class FaAddopen {
+    static final MethodHandle HANDLE =
+        Native.plain("posix_spawn_file_actions_addopen", Native.fn(INT, PTR, INT, PTR, INT, INT));
+  }
+  private static final class FaAddchdir {
+    static final Optional<MethodHandle> HANDLE =
+        Native.optional("posix_spawn_file_actions_addchdir_np", Native.fn(INT, PTR, PTR));
+  }
+  private static final class FaAddclosefrom {
+    static final Optional<MethodHandle> HANDLE =
+        Native.optional("posix_spawn_file_actions_addclosefrom_np", Native.fn(INT, PTR, INT));
+  }
+  private static final class AttrInit {
+    static final MethodHandle HANDLE = Native.plain("posix_spawnattr_init", Native.fn(INT, PTR));
+  }
+  private static final class AttrDestroy {
+    static final MethodHandle HANDLE = Native.plain("posix_spawnattr_destroy", Native.fn(INT, PTR));
+  }
+  private static final class AttrSetflags {
+    static final MethodHandle HANDLE =
+        Native.plain("posix_spawnattr_setflags", Native.fn(INT, PTR, SHORT));
+  }
+  private static final class AttrSetsigmask {
+    static final MethodHandle HANDLE =
+        Native.plain("posix_spawnattr_setsigmask", Native.fn(INT, PTR, PTR));
+  }
+  private static final class AttrSetsigdefault {
+    static final MethodHandle HANDLE =
+        Native.plain("posix_spawnattr_setsigdefault", Native.fn(INT, PTR, PTR));
+  }
+  private static final class AttrSetpgroup {
+    static final MethodHandle HANDLE =
+        Native.plain("posix_spawnattr_setpgroup", Native.fn(INT, PTR, INT));
+  }
+  private static final class Sigemptyset {
+    static final MethodHandle HANDLE = Native.plain("sigemptyset", Native.fn(INT, PTR));
+  }
+  private static final class Sigfillset {
+    static final MethodHandle HANDLE = Native.plain("sigfillset", Native.fn(INT, PTR));
+  }
+  private static final class PosixSpawnp {
+    static final MethodHandle HANDLE =
+        Native.plain("posix_spawnp", Native.fn(INT, PTR, PTR, PTR, PTR, PTR, PTR));
+  }
 
   private final List<String> argv;
   private Map<String, String> env;
@@ -110,7 +142,7 @@ public final class Spawn {
 
   /** The child's working directory; null = ours. */
   public Spawn cwd(Path dir) {
-    if (dir != null && FA_ADDCHDIR.isEmpty()) {
+    if (dir != null && FaAddchdir.HANDLE.isEmpty()) {
       throw new UnsupportedOperationException("glibc lacks posix_spawn_file_actions_addchdir_np");
     }
     this.cwd = dir;
@@ -166,16 +198,16 @@ public final class Spawn {
       }
       MemorySegment fa = arena.allocate(FILE_ACTIONS_SIZE, 16);
       MemorySegment attr = arena.allocate(ATTR_SIZE, 16);
-      check("posix_spawn_file_actions_init", (int) FA_INIT.invokeExact(fa));
+      check("posix_spawn_file_actions_init", (int) FaInit.HANDLE.invokeExact(fa));
       try {
-        check("posix_spawnattr_init", (int) ATTR_INIT.invokeExact(attr));
+        check("posix_spawnattr_init", (int) AttrInit.HANDLE.invokeExact(attr));
         try {
           addFileActions(arena, fa, moves, maxTarget);
           setAttributes(arena, attr);
           MemorySegment pid = arena.allocate(INT);
           List<String> envp = new ArrayList<>();
           (env == null ? System.getenv() : env).forEach((k, v) -> envp.add(k + "=" + v));
-          int rc = (int) POSIX_SPAWNP.invokeExact(
+          int rc = (int) PosixSpawnp.HANDLE.invokeExact(
               pid, arena.allocateFrom(argv.getFirst()), fa, attr,
               Native.stringArray(arena, argv), Native.stringArray(arena, envp));
           if (rc != 0) {
@@ -183,10 +215,10 @@ public final class Spawn {
           }
           return pid.get(INT, 0);
         } finally {
-          int ignored = (int) ATTR_DESTROY.invokeExact(attr);
+          int ignored = (int) AttrDestroy.HANDLE.invokeExact(attr);
         }
       } finally {
-        int ignored = (int) FA_DESTROY.invokeExact(fa);
+        int ignored = (int) FaDestroy.HANDLE.invokeExact(fa);
       }
     } catch (SysException e) {
       throw e;
@@ -204,35 +236,35 @@ public final class Spawn {
     Set<Integer> targets = new TreeSet<>();
     for (int[] move : moves) {
       // dup2 onto the target also clears close-on-exec there
-      check("posix_spawn_file_actions_adddup2", (int) FA_ADDDUP2.invokeExact(fa, move[0], move[1]));
+      check("posix_spawn_file_actions_adddup2", (int) FaAdddup2.HANDLE.invokeExact(fa, move[0], move[1]));
       targets.add(move[1]);
     }
     MemorySegment devNullPath = arena.allocateFrom("/dev/null");
     for (int fd : devNull) {
       check("posix_spawn_file_actions_addopen",
-          (int) FA_ADDOPEN.invokeExact(fa, fd, devNullPath, Fds.O_RDWR, 0));
+          (int) FaAddopen.HANDLE.invokeExact(fa, fd, devNullPath, Fds.O_RDWR, 0));
       targets.add(fd);
     }
     // Descriptors between 3 and the highest target that nobody asked for: close (glibc ignores
     // EBADF for these), then everything above the highest target.
     for (int fd = 3; fd <= maxTarget; fd++) {
       if (!targets.contains(fd)) {
-        check("posix_spawn_file_actions_addclose", (int) FA_ADDCLOSE.invokeExact(fa, fd));
+        check("posix_spawn_file_actions_addclose", (int) FaAddclose.HANDLE.invokeExact(fa, fd));
       }
     }
-    if (FA_ADDCLOSEFROM.isPresent()) {
+    if (FaAddclosefrom.HANDLE.isPresent()) {
       check("posix_spawn_file_actions_addclosefrom_np",
-          (int) FA_ADDCLOSEFROM.get().invokeExact(fa, maxTarget + 1));
+          (int) FaAddclosefrom.HANDLE.get().invokeExact(fa, maxTarget + 1));
     } else {
       for (int fd : openDescriptors()) {
         if (fd > maxTarget) {
-          check("posix_spawn_file_actions_addclose", (int) FA_ADDCLOSE.invokeExact(fa, fd));
+          check("posix_spawn_file_actions_addclose", (int) FaAddclose.HANDLE.invokeExact(fa, fd));
         }
       }
     }
     if (cwd != null) {
       check("posix_spawn_file_actions_addchdir_np",
-          (int) FA_ADDCHDIR.get().invokeExact(fa, arena.allocateFrom(cwd.toString())));
+          (int) FaAddchdir.HANDLE.get().invokeExact(fa, arena.allocateFrom(cwd.toString())));
     }
   }
 
@@ -242,18 +274,18 @@ public final class Spawn {
       flags |= POSIX_SPAWN_SETSID;
     } else if (newProcessGroup) {
       flags |= POSIX_SPAWN_SETPGROUP;
-      check("posix_spawnattr_setpgroup", (int) ATTR_SETPGROUP.invokeExact(attr, 0));
+      check("posix_spawnattr_setpgroup", (int) AttrSetpgroup.HANDLE.invokeExact(attr, 0));
     }
     MemorySegment empty = arena.allocate(SIGSET_SIZE, 8);
     MemorySegment all = arena.allocate(SIGSET_SIZE, 8);
-    check("sigemptyset", (int) SIGEMPTYSET.invokeExact(empty));
-    check("sigfillset", (int) SIGFILLSET.invokeExact(all));
+    check("sigemptyset", (int) Sigemptyset.HANDLE.invokeExact(empty));
+    check("sigfillset", (int) Sigfillset.HANDLE.invokeExact(all));
     // sigfillset leaves out glibc's internal signals 32 and 33; without their bits glibc's spawn
     // sets them to SIG_IGN in the child, and an ignored disposition survives exec.
     all.set(Native.LONG, 0, all.get(Native.LONG, 0) | (1L << 31) | (1L << 32));
-    check("posix_spawnattr_setsigmask", (int) ATTR_SETSIGMASK.invokeExact(attr, empty));
-    check("posix_spawnattr_setsigdefault", (int) ATTR_SETSIGDEFAULT.invokeExact(attr, all));
-    check("posix_spawnattr_setflags", (int) ATTR_SETFLAGS.invokeExact(attr, flags));
+    check("posix_spawnattr_setsigmask", (int) AttrSetsigmask.HANDLE.invokeExact(attr, empty));
+    check("posix_spawnattr_setsigdefault", (int) AttrSetsigdefault.HANDLE.invokeExact(attr, all));
+    check("posix_spawnattr_setflags", (int) AttrSetflags.HANDLE.invokeExact(attr, flags));
   }
 
   private static void check(String call, int rc) throws SysException {

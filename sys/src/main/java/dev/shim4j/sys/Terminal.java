@@ -15,14 +15,24 @@ public final class Terminal {
   private static final long TIOCGWINSZ = 0x5413;
   private static final long TIOCSWINSZ = 0x5414;
 
-  private static final MethodHandle IOCTL =
-      Native.variadicWithErrno("ioctl", Native.fn(INT, INT, LONG, PTR), 2);
-  private static final MethodHandle POSIX_OPENPT =
-      Native.withErrno("posix_openpt", Native.fn(INT, INT));
-  private static final MethodHandle GRANTPT = Native.withErrno("grantpt", Native.fn(INT, INT));
-  private static final MethodHandle UNLOCKPT = Native.withErrno("unlockpt", Native.fn(INT, INT));
-  private static final MethodHandle PTSNAME_R =
-      Native.plain("ptsname_r", Native.fn(INT, INT, PTR, LONG));
+  // One holder class per downcall: each is linked on first use, not when this class loads
+  // (see Native for why).
+  private static final class Ioctl {
+    static final MethodHandle HANDLE =
+        Native.variadicWithErrno("ioctl", Native.fn(INT, INT, LONG, PTR), 2);
+  }
+  private static final class PosixOpenpt {
+    static final MethodHandle HANDLE = Native.withErrno("posix_openpt", Native.fn(INT, INT));
+  }
+  private static final class Grantpt {
+    static final MethodHandle HANDLE = Native.withErrno("grantpt", Native.fn(INT, INT));
+  }
+  private static final class Unlockpt {
+    static final MethodHandle HANDLE = Native.withErrno("unlockpt", Native.fn(INT, INT));
+  }
+  private static final class PtsnameR {
+    static final MethodHandle HANDLE = Native.plain("ptsname_r", Native.fn(INT, INT, PTR, LONG));
+  }
 
   private Terminal() {}
 
@@ -47,19 +57,19 @@ public final class Terminal {
   public static Pty openPty() throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int master = (int) POSIX_OPENPT.invokeExact(err, Fds.O_RDWR | Fds.O_NOCTTY | Fds.O_CLOEXEC);
+      int master = (int) PosixOpenpt.HANDLE.invokeExact(err, Fds.O_RDWR | Fds.O_NOCTTY | Fds.O_CLOEXEC);
       if (master < 0) {
         throw new SysException("posix_openpt", Native.errno(err));
       }
       try {
-        if ((int) GRANTPT.invokeExact(err, master) != 0) {
+        if ((int) Grantpt.HANDLE.invokeExact(err, master) != 0) {
           throw new SysException("grantpt", Native.errno(err));
         }
-        if ((int) UNLOCKPT.invokeExact(err, master) != 0) {
+        if ((int) Unlockpt.HANDLE.invokeExact(err, master) != 0) {
           throw new SysException("unlockpt", Native.errno(err));
         }
         MemorySegment name = arena.allocate(128);
-        int rc = (int) PTSNAME_R.invokeExact(master, name, 128L);
+        int rc = (int) PtsnameR.HANDLE.invokeExact(master, name, 128L);
         if (rc != 0) {
           throw new SysException("ptsname_r", rc);
         }
@@ -98,7 +108,7 @@ public final class Terminal {
       throws SysException {
     MemorySegment err = Native.errnoBuffer(arena);
     try {
-      if ((int) IOCTL.invokeExact(err, fd, request, arg) != 0) {
+      if ((int) Ioctl.HANDLE.invokeExact(err, fd, request, arg) != 0) {
         throw new SysException(call, String.valueOf(fd), Native.errno(err));
       }
     } catch (SysException e) {

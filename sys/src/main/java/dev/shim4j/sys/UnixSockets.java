@@ -34,22 +34,38 @@ public final class UnixSockets {
   private static final long SOCKADDR_UN_SIZE = 110;
   private static final int MAX_PATH_BYTES = 107;
 
-  private static final MethodHandle SOCKET =
-      Native.withErrno("socket", Native.fn(INT, INT, INT, INT));
-  private static final MethodHandle SOCKETPAIR =
-      Native.withErrno("socketpair", Native.fn(INT, INT, INT, INT, PTR));
-  private static final MethodHandle BIND = Native.withErrno("bind", Native.fn(INT, INT, PTR, INT));
-  private static final MethodHandle LISTEN = Native.withErrno("listen", Native.fn(INT, INT, INT));
-  private static final MethodHandle CONNECT =
-      Native.withErrno("connect", Native.fn(INT, INT, PTR, INT));
-  private static final MethodHandle ACCEPT4 =
-      Native.withErrno("accept4", Native.fn(INT, INT, PTR, PTR, INT));
-  private static final MethodHandle GETSOCKOPT =
-      Native.withErrno("getsockopt", Native.fn(INT, INT, INT, INT, PTR, PTR));
-  private static final MethodHandle SENDMSG =
-      Native.withErrno("sendmsg", Native.fn(LONG, INT, PTR, INT));
-  private static final MethodHandle RECVMSG =
-      Native.withErrno("recvmsg", Native.fn(LONG, INT, PTR, INT));
+  // One holder class per downcall: each is linked on first use, not when this class loads
+  // (see Native for why).
+  private static final class Socket {
+    static final MethodHandle HANDLE = Native.withErrno("socket", Native.fn(INT, INT, INT, INT));
+  }
+  private static final class Socketpair {
+    static final MethodHandle HANDLE =
+        Native.withErrno("socketpair", Native.fn(INT, INT, INT, INT, PTR));
+  }
+  private static final class Bind {
+    static final MethodHandle HANDLE = Native.withErrno("bind", Native.fn(INT, INT, PTR, INT));
+  }
+  private static final class Listen {
+    static final MethodHandle HANDLE = Native.withErrno("listen", Native.fn(INT, INT, INT));
+  }
+  private static final class Connect {
+    static final MethodHandle HANDLE = Native.withErrno("connect", Native.fn(INT, INT, PTR, INT));
+  }
+  private static final class Accept4 {
+    static final MethodHandle HANDLE =
+        Native.withErrno("accept4", Native.fn(INT, INT, PTR, PTR, INT));
+  }
+  private static final class Getsockopt {
+    static final MethodHandle HANDLE =
+        Native.withErrno("getsockopt", Native.fn(INT, INT, INT, INT, PTR, PTR));
+  }
+  private static final class Sendmsg {
+    static final MethodHandle HANDLE = Native.withErrno("sendmsg", Native.fn(LONG, INT, PTR, INT));
+  }
+  private static final class Recvmsg {
+    static final MethodHandle HANDLE = Native.withErrno("recvmsg", Native.fn(LONG, INT, PTR, INT));
+  }
 
   private UnixSockets() {}
 
@@ -76,7 +92,7 @@ public final class UnixSockets {
   public static int socket() throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int fd = (int) SOCKET.invokeExact(err, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      int fd = (int) Socket.HANDLE.invokeExact(err, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
       if (fd < 0) {
         throw new SysException("socket", Native.errno(err));
       }
@@ -92,7 +108,7 @@ public final class UnixSockets {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
       MemorySegment sv = arena.allocate(INT, 2);
-      if ((int) SOCKETPAIR.invokeExact(err, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+      if ((int) Socketpair.HANDLE.invokeExact(err, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
         throw new SysException("socketpair", Native.errno(err));
       }
       return new Pair(sv.getAtIndex(INT, 0), sv.getAtIndex(INT, 1));
@@ -129,17 +145,17 @@ public final class UnixSockets {
   }
 
   public static void bind(int fd, Path path) throws SysException {
-    addressCall("bind", BIND, fd, path);
+    addressCall("bind", Bind.HANDLE, fd, path);
   }
 
   public static void connect(int fd, Path path) throws SysException {
-    addressCall("connect", CONNECT, fd, path);
+    addressCall("connect", Connect.HANDLE, fd, path);
   }
 
   public static void listen(int fd, int backlog) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      if ((int) LISTEN.invokeExact(err, fd, backlog) != 0) {
+      if ((int) Listen.HANDLE.invokeExact(err, fd, backlog) != 0) {
         throw new SysException("listen", String.valueOf(fd), Native.errno(err));
       }
     } catch (SysException e) {
@@ -165,7 +181,7 @@ public final class UnixSockets {
       if (revents != 0) {
         try (Arena arena = Arena.ofConfined()) {
           MemorySegment err = Native.errnoBuffer(arena);
-          int fd = (int) ACCEPT4.invokeExact(
+          int fd = (int) Accept4.HANDLE.invokeExact(
               err, listenFd, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC);
           if (fd >= 0) {
             return fd;
@@ -193,7 +209,7 @@ public final class UnixSockets {
       MemorySegment cred = arena.allocate(12, 4);
       MemorySegment len = arena.allocate(INT);
       len.set(INT, 0, 12);
-      if ((int) GETSOCKOPT.invokeExact(err, fd, SOL_SOCKET, SO_PEERCRED, cred, len) != 0) {
+      if ((int) Getsockopt.HANDLE.invokeExact(err, fd, SOL_SOCKET, SO_PEERCRED, cred, len) != 0) {
         throw new SysException("getsockopt(SO_PEERCRED)", String.valueOf(fd), Native.errno(err));
       }
       return new PeerCredentials(cred.get(INT, 0), cred.get(INT, 4), cred.get(INT, 8));
@@ -221,7 +237,7 @@ public final class UnixSockets {
       control.set(INT, 16, fdToSend);
       MemorySegment msg = msghdr(arena, iov, control, 24);
       while (true) {
-        long n = (long) SENDMSG.invokeExact(err, socket, msg, MSG_NOSIGNAL);
+        long n = (long) Sendmsg.HANDLE.invokeExact(err, socket, msg, MSG_NOSIGNAL);
         if (n >= 0) {
           return;
         }
@@ -252,7 +268,7 @@ public final class UnixSockets {
       MemorySegment msg = msghdr(arena, iov, control, 64);
       long n;
       while (true) {
-        n = (long) RECVMSG.invokeExact(err, socket, msg, MSG_CMSG_CLOEXEC);
+        n = (long) Recvmsg.HANDLE.invokeExact(err, socket, msg, MSG_CMSG_CLOEXEC);
         if (n >= 0) {
           break;
         }
