@@ -447,8 +447,14 @@ class RuncShimE2eTest {
     runDetached(id);
     CtrResult exec = cd.ctr("task", "exec", "--exec-id", "ev1", id, "true");
     assertThat(exec.exitCode()).as(why(exec)).isZero();
+    // A second exec still runs when init dies: the kernel kills it with init (own pid namespace),
+    // and its exit must still be published before init's.
+    Process running = cd.startCtr("task", "exec", "--exec-id", "ev2", id, "sleep", "300");
+    assertThat(E2eSupport.eventually(Duration.ofSeconds(20),
+        () -> lines.stream().anyMatch(l -> l.contains("/tasks/exec-started") && l.contains("\"ev2\"")))).isTrue();
     cd.ctrOk("task", "kill", "-s", "KILL", id);
     assertThat(E2eSupport.eventually(Duration.ofSeconds(15), () -> taskStatus(id).equals("STOPPED"))).isTrue();
+    assertThat(running.waitFor(15, TimeUnit.SECONDS)).isTrue();
     cd.ctrOk("task", "rm", id);
     cd.ctrOk("container", "rm", id);
     assertThat(E2eSupport.eventually(Duration.ofSeconds(10),
@@ -458,16 +464,19 @@ class RuncShimE2eTest {
     List<String> topics = new ArrayList<>();
     for (String l : lines) {
       if (l.contains(id) && l.contains("/tasks/")) {
+        String who = l.contains("\"ev1\"") ? "(ev1)" : l.contains("\"ev2\"") ? "(ev2)" : "";
         for (String w : l.split("\\s+")) {
           if (w.startsWith("/tasks/")) {
-            topics.add(w + (w.equals("/tasks/exit") ? (l.contains("\"ev1\"") ? "(exec)" : "(init)") : ""));
+            topics.add(w + who);
           }
         }
       }
     }
     assertThat(topics).as(String.join("\n", lines)).containsExactly(
-        "/tasks/create", "/tasks/start", "/tasks/exec-added", "/tasks/exec-started",
-        "/tasks/exit(exec)", "/tasks/exit(init)", "/tasks/delete");
+        "/tasks/create", "/tasks/start",
+        "/tasks/exec-added(ev1)", "/tasks/exec-started(ev1)", "/tasks/exit(ev1)",
+        "/tasks/exec-added(ev2)", "/tasks/exec-started(ev2)", "/tasks/exit(ev2)",
+        "/tasks/exit", "/tasks/delete");
   }
 
   @Test
