@@ -8,6 +8,12 @@
 # Speed matters here (containerd waits for `start`), so this avoids forking: no $(...) unless
 # the script is reached through a symlink.
 
+# containerd 1.6 runs `BIN ... delete` (cwd = the bundle) after every shim disconnect and waits
+# for it. A shim that already deleted its container over the task API leaves this marker in the
+# bundle (runc4j does); then there is nothing to clean up and no JVM needs to start: empty stdout
+# is an empty DeleteResponse, the same answer the JVM would give.
+[[ ${!#} == delete && -e .shim4j-deleted ]] && exit 0
+
 # Where this script really lives: bin/ of the distribution (follow symlinks, e.g. from PREFIX/bin).
 self=${BASH_SOURCE[0]}
 [[ $self == */* ]] || self=$(command -v -- "$self")

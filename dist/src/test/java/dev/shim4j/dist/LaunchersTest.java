@@ -130,6 +130,24 @@ class LaunchersTest {
 
   /** The seed's transcript: start prints an address, shim-proto-connect talks to it, the daemon exits. */
   @Test
+  void deleteOfAnAlreadyDeletedContainerNeedsNoJvm() throws Exception {
+    // A JDK that does not exist: any run that reaches `exec java` fails.
+    Optional<Path> noJdk = Optional.of(tmp.resolve("no-such-jdk"));
+    List<String> delete = List.of("-namespace", "ns", "-id", "gone", "-address",
+        "/run/containerd/containerd.sock", "-publish-binary", "containerd", "-bundle",
+        bundle.toString(), "delete");
+    Path launcher = DIST.resolve("bin").resolve(SKELETON);
+
+    assertThat(run(launcher, delete, noJdk).status()).isNotZero();
+
+    Files.createFile(bundle.resolve(".shim4j-deleted"));
+    Ran ran = run(launcher, delete, noJdk);
+    assertThat(ran.status()).isZero();
+    assertThat(ran.stdout()).isEmpty();
+    assertThat(ran.stderr()).isEmpty();
+  }
+
+  @Test
   void seedTranscript() throws Exception {
     String address = startAndCheck(DIST);
     int daemon = connect(address).getShimPid();
@@ -194,9 +212,16 @@ class LaunchersTest {
   }
 
   private Ran run(Path launcher, List<String> args) throws Exception {
+    return run(launcher, args, Optional.empty());
+  }
+
+  /** Runs with SHIM4J_JAVA_HOME set to {@code javaHome} when given. */
+  private Ran run(Path launcher, List<String> args, Optional<Path> javaHome) throws Exception {
     Path out = Files.createTempFile(tmp, "out", ".txt");
     Path err = Files.createTempFile(tmp, "err", ".txt");
-    Process p = new ProcessBuilder(command(launcher, args))
+    ProcessBuilder builder = new ProcessBuilder(command(launcher, args));
+    javaHome.ifPresent(home -> builder.environment().put("SHIM4J_JAVA_HOME", home.toString()));
+    Process p = builder
         .directory(bundle.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
         .redirectOutput(out.toFile()).redirectError(err.toFile()).start();

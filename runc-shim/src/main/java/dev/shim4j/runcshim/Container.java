@@ -58,7 +58,8 @@ final class Container {
   /** How long init's exit waits for the exits of its execs. */
   static final Duration EXEC_EXITS_TIMEOUT = Duration.ofSeconds(10);
   /** Written into the bundle once Delete cleaned everything up; see {@link #markDeleted}. */
-  static final String DELETED_MARKER = ".runc4j-deleted";
+  // The launcher (dist launcher.bash) checks for this name too, to answer `delete` without a JVM.
+  static final String DELETED_MARKER = ".shim4j-deleted";
 
   final String id;
   final String namespace;
