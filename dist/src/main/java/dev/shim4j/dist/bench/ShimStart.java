@@ -4,16 +4,19 @@ import dev.shim4j.api.task.v2.ConnectRequest;
 import dev.shim4j.api.task.v2.ConnectResponse;
 import dev.shim4j.api.task.v2.ShutdownRequest;
 import dev.shim4j.api.task.v2.TaskTtrpc;
+import dev.shim4j.shim.reaper.Command;
+import dev.shim4j.shim.reaper.CommandResult;
+import dev.shim4j.shim.reaper.Reaper;
 import dev.shim4j.ttrpc.CallOptions;
 import dev.shim4j.ttrpc.Client;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * One shim started the way containerd starts it ({@code BINARY -namespace NS -id ID -address A
@@ -33,21 +36,20 @@ final class ShimStart {
     List<String> command = new ArrayList<>(List.of(shim.binary().toString(),
         "-namespace", env.namespace(), "-id", id, "-address", env.containerdAddress(),
         "-publish-binary", env.publishBinary(), "start"));
-    ProcessBuilder builder = new ProcessBuilder(command)
-        .directory(env.bundle().toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-        .redirectErrorStream(true); // containerd 1.6 reads both: both must hold only the address
+    // Spawned through the shim library's reaper, as everything in this project is.
+    Command start = Command.of(command).withCwd(env.bundle());
     long t0 = System.nanoTime();
-    Process start = builder.start();
-    byte[] out = start.getInputStream().readAllBytes();
-    if (!start.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
-      start.destroyForcibly();
-      throw new IOException(shim.name() + " start did not exit within " + DEADLINE);
+    CommandResult ran;
+    try {
+      ran = Reaper.get().run(start, new byte[0], DEADLINE);
+    } catch (TimeoutException e) {
+      throw new IOException(shim.name() + " start did not exit within " + DEADLINE, e);
     }
     long exited = System.nanoTime() - t0;
-    String answer = new String(out, StandardCharsets.UTF_8).strip();
-    if (start.exitValue() != 0 || !answer.startsWith("unix://") || answer.contains("\n")) {
-      throw new IOException(shim.name() + " start exited " + start.exitValue() + " printing: " + answer);
+    // containerd 1.6 reads stdout and stderr together: both must hold only the address.
+    String answer = (ran.stdoutText() + ran.stderrText()).strip();
+    if (!ran.succeeded() || !answer.startsWith("unix://") || answer.contains("\n")) {
+      throw new IOException(shim.name() + " start exited " + ran.status() + " printing: " + answer);
     }
     ConnectResponse connected = connect(answer, id, t0);
     return new Result(answer, exited, System.nanoTime() - t0, connected.getShimPid());
