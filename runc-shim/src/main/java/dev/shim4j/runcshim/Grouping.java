@@ -1,10 +1,10 @@
 package dev.shim4j.runcshim;
 
-import dev.shim4j.runc.Json;
+import dev.shim4j.shim.bundle.OciSpec;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Which daemon serves a container: the group key hashed into the shim's socket address. Like
@@ -17,45 +17,35 @@ import java.util.Map;
  */
 final class Grouping {
   static final String SHIM4J_GROUP = "dev.shim4j.group";
-  static final String RUNC_GROUP = "io.containerd.runc.v2.group";
-  static final String CRI_SANDBOX = "io.kubernetes.cri.sandbox-id";
+  static final String RUNC_GROUP = dev.shim4j.shim.Grouping.GROUP_ANNOTATION;
+  static final String CRI_SANDBOX = dev.shim4j.shim.Grouping.SANDBOX_ANNOTATION;
   static final String ENV = "SHIM4J_RUNC_GROUP";
   static final String NODE = "node";
-  /** The node-wide group key (distinct from any container id containerd allows? ids allow this too, so prefix). */
+  /** The node-wide group key; prefixed so that it reads as ours in the socket hash input. */
   static final String NODE_KEY = "shim4j-node-wide";
 
   private Grouping() {}
 
   static String groupKey(String id, Path bundle, Map<String, String> env) {
-    Map<String, Object> annotations = Map.of();
+    Map<String, String> annotations = Map.of();
     try {
-      annotations = Json.object(Json.parseObject(Files.readString(bundle.resolve("config.json"))), "annotations");
+      annotations = OciSpec.read(bundle).annotations();
     } catch (IOException | IllegalArgumentException e) {
       // no readable spec: group by id
     }
     return groupKey(id, annotations, env);
   }
 
-  static String groupKey(String id, Map<String, Object> annotations, Map<String, String> env) {
-    String explicit = str(annotations.get(SHIM4J_GROUP));
+  static String groupKey(String id, Map<String, String> annotations, Map<String, String> env) {
+    String explicit = annotations.getOrDefault(SHIM4J_GROUP, "");
     if (!explicit.isEmpty()) {
       return explicit.equals(NODE) ? NODE_KEY : explicit;
     }
-    String pod = str(annotations.get(RUNC_GROUP));
-    if (!pod.isEmpty()) {
-      return pod;
+    // Pods as containerd's runc shim groups them: the group annotation, then CRI's sandbox id.
+    Optional<String> pod = dev.shim4j.shim.Grouping.fromAnnotations(annotations);
+    if (pod.isPresent()) {
+      return pod.get();
     }
-    String sandbox = str(annotations.get(CRI_SANDBOX));
-    if (!sandbox.isEmpty()) {
-      return sandbox;
-    }
-    if (NODE.equals(env.get(ENV))) {
-      return NODE_KEY;
-    }
-    return id;
-  }
-
-  private static String str(Object o) {
-    return o == null ? "" : o.toString();
+    return NODE.equals(env.get(ENV)) ? NODE_KEY : id;
   }
 }
