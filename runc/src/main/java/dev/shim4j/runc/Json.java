@@ -1,5 +1,7 @@
 package dev.shim4j.runc;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -13,14 +15,32 @@ import java.util.Map;
 public final class Json {
   private Json() {}
 
-  /** Parses one JSON value; anything after it but white space is an error. */
+  /**
+   * Parses one JSON value; anything after it but white space is an error. The tree is mutable
+   * (callers edit a spec or process JSON before handing it back to runc).
+   */
   public static Object parse(String text) {
-    return dev.shim4j.shim.bundle.Json.parse(text);
+    return mutable(dev.shim4j.shim.bundle.Json.parse(text));
   }
 
-  /** Parses a JSON object; throws if the text is another kind of value. */
+  /** Parses a JSON object, as a mutable tree; throws if the text is another kind of value. */
+  @SuppressWarnings("unchecked")
   public static Map<String, Object> parseObject(String text) {
-    return dev.shim4j.shim.bundle.Json.parseObject(text);
+    return (Map<String, Object>) mutable(dev.shim4j.shim.bundle.Json.parseObject(text));
+  }
+
+  private static Object mutable(Object value) {
+    if (value instanceof Map<?, ?> map) {
+      Map<String, Object> copy = new LinkedHashMap<>();
+      map.forEach((k, v) -> copy.put((String) k, mutable(v)));
+      return copy;
+    }
+    if (value instanceof List<?> list) {
+      List<Object> copy = new ArrayList<>(list.size());
+      list.forEach(v -> copy.add(mutable(v)));
+      return copy;
+    }
+    return value;
   }
 
   /** Writes maps, lists, strings, numbers, booleans and null as compact JSON. */
