@@ -39,17 +39,7 @@ final class CombiningFrameWriter implements FrameWriter {
 
   @Override
   public void enqueue(Frame frame) throws IOException {
-    if (!fits(frame.payload().length)) {
-      throw new IllegalArgumentException("payload of " + frame.payload().length
-          + " bytes exceeds the limit of " + maxPayload + " bytes");
-    }
-    IOException failed = failure;
-    if (failed != null) {
-      throw new IOException("connection is broken: " + failed.getMessage(), failed);
-    }
-    if (stopped) {
-      throw new IOException("connection is closed");
-    }
+    FrameAdmission.check(this, frame, failure, stopped);
     queue.add(frame);
   }
 

@@ -43,17 +43,7 @@ final class ThreadFrameWriter implements FrameWriter {
 
   @Override
   public void send(Frame frame) throws IOException {
-    if (!fits(frame.payload().length)) {
-      throw new IllegalArgumentException("payload of " + frame.payload().length
-          + " bytes exceeds the limit of " + maxPayload + " bytes");
-    }
-    IOException failed = failure;
-    if (failed != null) {
-      throw new IOException("connection is broken: " + failed.getMessage(), failed);
-    }
-    if (stopped) {
-      throw new IOException("connection is closed");
-    }
+    FrameAdmission.check(this, frame, failure, stopped);
     queue.add(frame);
   }
 
