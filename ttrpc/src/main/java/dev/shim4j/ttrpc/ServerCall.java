@@ -81,6 +81,11 @@ final class ServerCall implements CallContext {
   void handlerStarts() {
     synchronized (gate) {
       handlerThread = Thread.currentThread();
+      if (cancelled) {
+        // Cancelled before the handler got its thread (e.g. a flooded stream): the interrupt
+        // cancel() could not deliver is delivered now, or a blocked handler would never notice.
+        handlerThread.interrupt();
+      }
     }
   }
 
