@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.shim4j.testkit.CtrResult;
 import dev.shim4j.testkit.PrivateContainerd;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +14,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -431,19 +428,8 @@ class RuncShimE2eTest {
   @Order(22)
   void eventsComeInTheProtocolOrder() throws Exception {
     String id = E2eSupport.id("events");
-    Process events = cd.startCtr("events");
-    List<String> lines = new CopyOnWriteArrayList<>();
-    Thread reader = Thread.ofPlatform().daemon().start(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(events.getInputStream(), StandardCharsets.UTF_8))) {
-        String l;
-        while ((l = r.readLine()) != null) {
-          lines.add(l);
-        }
-      } catch (java.io.IOException ignored) {
-        // ctr events killed
-      }
-    });
-    Thread.sleep(1000);
+    CtrEvents events = CtrEvents.start(cd);
+    List<String> lines = events.lines();
     runDetached(id);
     CtrResult exec = cd.ctr("task", "exec", "--exec-id", "ev1", id, "true");
     assertThat(exec.exitCode()).as(why(exec)).isZero();
@@ -459,8 +445,7 @@ class RuncShimE2eTest {
     cd.ctrOk("container", "rm", id);
     assertThat(E2eSupport.eventually(Duration.ofSeconds(10),
         () -> lines.stream().anyMatch(l -> l.contains("/tasks/delete") && l.contains(id)))).as(String.join("\n", lines)).isTrue();
-    events.destroy();
-    reader.join(5000);
+    events.close();
     List<String> topics = new ArrayList<>();
     for (String l : lines) {
       if (l.contains(id) && l.contains("/tasks/")) {
@@ -483,25 +468,14 @@ class RuncShimE2eTest {
   @Order(23)
   void oomIsReportedUnderAMemoryLimit() throws Exception {
     String id = E2eSupport.id("oom");
-    Process events = cd.startCtr("events");
-    List<String> lines = new CopyOnWriteArrayList<>();
-    Thread.ofPlatform().daemon().start(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(events.getInputStream(), StandardCharsets.UTF_8))) {
-        String l;
-        while ((l = r.readLine()) != null) {
-          lines.add(l);
-        }
-      } catch (java.io.IOException ignored) {
-        // killed
-      }
-    });
-    Thread.sleep(1000);
+    CtrEvents events = CtrEvents.start(cd);
+    List<String> lines = events.lines();
     CtrResult r = cd.ctr(Duration.ofSeconds(90), new byte[0], args("run", "--rm", "--memory-limit", "16777216", image, id,
         "sh", "-c", "x=aaaaaaaaaaaaaaaa; while true; do x=$x$x; done"));
     assertThat(r.exitCode()).as(why(r)).isEqualTo(137);
     boolean oom = E2eSupport.eventually(Duration.ofSeconds(10),
         () -> lines.stream().anyMatch(l -> l.contains("/tasks/oom") && l.contains(id)));
-    events.destroy();
+    events.close();
     assertThat(oom).as(String.join("\n", lines)).isTrue();
   }
 
