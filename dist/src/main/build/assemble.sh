@@ -2,19 +2,22 @@
 # Assembles the distribution: bin/ launchers for the commands in `commands`, each running the JVM
 # with the options of `jvm.options`, and lib/aot/NAME.aot, the AOT cache trained for each.
 #
-#   assemble.sh DIST JAVA_HOME BUILD_DIR [train|no-train]
+#   assemble.sh DIST JAVA_HOME BUILD_DIR [train|no-train] [TRAINING_CLASSES]
 #
 # DIST/lib already holds the runtime jars (maven-dependency-plugin). Training runs the real
 # launchers: a shim's `start`, then a client's Connect and Shutdown to the daemon it spawned.
 # The daemon inherits start's JVM command line (it is re-executed from /proc/self/cmdline), so
 # both record into the same AOT configuration; the daemon's, written when it exits, is the one
 # kept: it is the process that lives on, and it loads almost every class start does.
+# runc4j trains on a container's whole life instead: TRAINING_CLASSES (the dist module's classes)
+# holds dev.shim4j.dist.train.RuncTraining, which plays containerd against the launcher.
 set -euo pipefail
 
 dist=$(cd "$1" && pwd -P)
 java_home=$2
 build=$3
 mode=${4:-train}
+training_classes=${5:-}
 
 lib=$dist/lib
 bin=$dist/bin
@@ -163,11 +166,35 @@ train_shim() { # NAME: start a daemon, Connect + Shutdown through shim-proto-con
   fi
 }
 
+# The lifecycle driver (dist's RuncTraining) against the launcher: Create, Start, Wait, State,
+# Pids, Stats, Exec, stdin, Kill, Delete of two containers, then Shutdown. It needs root, runc
+# and /bin/busybox; without them, or if it fails, the command gets train_shim's cache.
+train_runc() { # NAME
+  local name=$1 dir=$work/$1-lifecycle conf status=0
+  if [[ -z $training_classes || ! -f $training_classes/dev/shim4j/dist/train/RuncTraining.class ]]; then
+    log "$name: no lifecycle driver (TRAINING_CLASSES not given): start + Connect + Shutdown training"
+    train_shim "$name"; return
+  fi
+  log "$name: training on a container lifecycle"
+  conf=$(timeout 600 "$java_home/bin/java" --enable-native-access=ALL-UNNAMED \
+    --sun-misc-unsafe-memory-access=allow -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+    -cp "$training_classes:${classpath//\$lib/$lib}" dev.shim4j.dist.train.RuncTraining \
+    "$bin/$name" "$dir" 2> "$work/train-$name.log" < /dev/null) || status=$?
+  sed 's/^/[shim4j dist]   /' "$work/train-$name.log" >&2
+  case $status in
+    0) if create "$name" "$conf"; then log "$name: AOT cache trained on a container lifecycle"; return; fi ;;
+    2) log "$name: this machine cannot run containers: start + Connect + Shutdown training instead" ;;
+    *) log "WARNING: $name lifecycle training failed (status $status): start + Connect + Shutdown training instead" ;;
+  esac
+  train_shim "$name"
+}
+
 # A command whose training fails still has its launcher, running without a cache (the dist tests
 # check that the caches exist, so a broken training does not go unnoticed).
 for name in "${names[@]}"; do
   case ${training[$name]} in
     shim) train_shim "$name" || log "WARNING: no AOT cache for $name (its launcher works without one)" ;;
+    runc) train_runc "$name" || log "WARNING: no AOT cache for $name (its launcher works without one)" ;;
   esac
 done
 log "AOT caches: $(cd "$lib/aot" && shopt -s nullglob && echo *.aot)"

@@ -1,0 +1,53 @@
+package dev.shim4j.dist.train;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What a failed training may leave: a runc container and the rootfs mounted into its bundle.
+ * Removed before assemble.sh deletes the work directory (never through a live mount).
+ */
+final class Leftovers {
+  private Leftovers() {}
+
+  static void remove(String runc, String namespace, String id, Path work) {
+    quietly(List.of(runc, "--root", "/run/containerd/runc/" + namespace, "delete", "--force", id));
+    try (var dirs = Files.list(work)) {
+      for (Path bundle : dirs.filter(d -> d.getFileName().toString().startsWith("bundle-")).toList()) {
+        Path rootfs = bundle.resolve("rootfs");
+        if (isMountPoint(rootfs)) {
+          quietly(List.of("umount", "-l", rootfs.toString()));
+        }
+      }
+    } catch (IOException e) {
+      System.err.println("  cannot list " + work + ": " + e.getMessage());
+    }
+  }
+
+  private static boolean isMountPoint(Path dir) throws IOException {
+    String target = " " + dir.toAbsolutePath() + " ";
+    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+      if (line.contains(target)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void quietly(List<String> command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    } catch (IOException e) {
+      System.err.println("  " + command.getFirst() + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
