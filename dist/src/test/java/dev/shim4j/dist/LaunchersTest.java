@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -33,6 +34,7 @@ class LaunchersTest {
   private static final Path DIST = Path.of(System.getProperty("shim4j.dist", "target/shim4j")).toAbsolutePath();
   private static final String SKELETON = "containerd-shim-skeleton-v1";
   private static final String CONNECT = "shim-proto-connect";
+  private static final String RUNC4J = "containerd-shim-runc4j-v2";
 
   @TempDir Path tmp;
   private Path bundle;
@@ -81,6 +83,31 @@ class LaunchersTest {
     assertThat(DIST.resolve("bin").resolve(CONNECT)).isExecutable();
     assertThat(DIST.resolve("lib/aot").resolve(SKELETON + ".aot")).isRegularFile();
     assertThat(DIST.resolve("lib/aot").resolve(CONNECT + ".aot")).isRegularFile();
+    assertThat(DIST.resolve("lib/aot").resolve(RUNC4J + ".aot")).isRegularFile();
+  }
+
+  /**
+   * runc4j's cache was trained on a container's life (dev.shim4j.dist.train.RuncTraining), not
+   * only on start + Connect + Shutdown: it holds classes that only Create, stdio, the rootfs
+   * mount, an exec and ttrpc event publishing load. A JVM started with an AOT cache loads the
+   * cache's classes at start-up, so `-v` lists them, each from the "shared objects file".
+   */
+  @Test
+  void runc4jCacheHoldsTheClassesOfAContainerLifecycle() throws Exception {
+    Path classLog = tmp.resolve("class-load.log");
+    Ran ran = run(DIST.resolve("bin").resolve(RUNC4J), List.of("-v"), Optional.empty(),
+        Map.of("SHIM4J_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog));
+
+    assertThat(ran.status()).as("%s", ran).isZero();
+    String loaded = Files.readString(classLog);
+    assertThat(loaded).contains(
+        "dev.shim4j.runcshim.Container source: shared objects file",
+        "dev.shim4j.runcshim.ProcessStdio source: shared objects file",
+        "dev.shim4j.runcshim.ContainerProcess source: shared objects file",
+        "dev.shim4j.runc.CreateOptions source: shared objects file",
+        "dev.shim4j.runc.ExecOptions source: shared objects file",
+        "dev.shim4j.shim.mount.Mounter source: shared objects file",
+        "dev.shim4j.shim.event.TtrpcTransport source: shared objects file");
   }
 
   @Test
@@ -217,10 +244,16 @@ class LaunchersTest {
 
   /** Runs with SHIM4J_JAVA_HOME set to {@code javaHome} when given. */
   private Ran run(Path launcher, List<String> args, Optional<Path> javaHome) throws Exception {
+    return run(launcher, args, javaHome, Map.of());
+  }
+
+  private Ran run(Path launcher, List<String> args, Optional<Path> javaHome, Map<String, String> env)
+      throws Exception {
     Path out = Files.createTempFile(tmp, "out", ".txt");
     Path err = Files.createTempFile(tmp, "err", ".txt");
     ProcessBuilder builder = new ProcessBuilder(command(launcher, args));
     javaHome.ifPresent(home -> builder.environment().put("SHIM4J_JAVA_HOME", home.toString()));
+    builder.environment().putAll(env);
     Process p = builder
         .directory(bundle.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
