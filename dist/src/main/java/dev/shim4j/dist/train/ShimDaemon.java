@@ -53,17 +53,22 @@ final class ShimDaemon {
     env.put("TTRPC_ADDRESS", ttrpcAddress.toString());
     env.put("SHIM4J_JAVA_OPTS", javaOptions);
     Process start = builder.start();
-    String address = firstLine(start);
-    if (!address.startsWith("unix://")) {
+    try {
+      String address = answer(start);
+      if (!address.startsWith("unix://")) {
+        throw new IOException("start printed '" + address + "', not an address (stderr: " + tail(stderr) + ")");
+      }
+      return new ShimDaemon(start, address, daemonPid(address, id));
+    } catch (Exception e) {
+      // Whichever JVM got going (start, a daemon it spawned) must not outlive the training.
       start.destroyForcibly();
-      throw new IOException("start printed '" + address + "', not an address (stderr: " + tail(stderr) + ")");
+      killAllWithId(id);
+      throw e;
     }
-    int pid = daemonPid(address, id);
-    return new ShimDaemon(start, address, pid);
   }
 
   /** The answer: the first word of stdout; the rest (a recording JVM's farewell) is drained unread. */
-  private static String firstLine(Process start) throws Exception {
+  private static String answer(Process start) throws Exception {
     InputStream out = start.getInputStream();
     CompletableFuture<String> line = new CompletableFuture<>();
     Thread.ofPlatform().daemon().name("start-stdout").start(() -> {
@@ -83,7 +88,6 @@ final class ShimDaemon {
     try {
       return line.get(START_DEADLINE.toSeconds(), TimeUnit.SECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
-      start.destroyForcibly();
       throw new IOException("start printed no address within " + START_DEADLINE);
     }
   }
@@ -111,6 +115,13 @@ final class ShimDaemon {
       Thread.sleep(10);
     }
     throw new IOException("no daemon answered on " + address + ": " + last, last);
+  }
+
+  /** Kills every process run with {@code -id ID}: a daemon nobody could talk to. */
+  static void killAllWithId(String id) {
+    ProcessHandle.allProcesses()
+        .filter(p -> runsWithId((int) p.pid(), id))
+        .forEach(ProcessHandle::destroyForcibly);
   }
 
   private static boolean runsWithId(int pid, String id) {
