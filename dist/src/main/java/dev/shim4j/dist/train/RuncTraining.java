@@ -21,7 +21,10 @@ import java.util.concurrent.TimeUnit;
  * an AOT configuration, and prints the path of the configuration the daemon recorded when it
  * exited (assemble.sh then creates the cache from it).
  *
- * <pre>RuncTraining LAUNCHER WORK_DIR</pre>
+ * <pre>RuncTraining LAUNCHER WORK_DIR [--measure]</pre>
+ *
+ * {@code --measure} plays the same life without recording, against the launcher as it is (with
+ * its cache): the step times on stderr show what a cache saves.
  *
  * Exit status 0: trained, the configuration's path on stdout; 2: this machine cannot run a
  * container (not root, no runc or /bin/busybox), nothing started; 1: the training failed. Progress
@@ -36,8 +39,9 @@ public final class RuncTraining {
   private RuncTraining() {}
 
   public static void main(String[] args) {
-    if (args.length != 2) {
-      LOG.println("usage: RuncTraining LAUNCHER WORK_DIR");
+    boolean measure = args.length == 3 && args[2].equals("--measure");
+    if (args.length != 2 && !measure) {
+      LOG.println("usage: RuncTraining LAUNCHER WORK_DIR [--measure]");
       System.exit(1);
     }
     Path launcher = Path.of(args[0]).toAbsolutePath();
@@ -48,8 +52,10 @@ public final class RuncTraining {
       System.exit(UNSUPPORTED);
     }
     try {
-      Path conf = train(launcher, work);
-      System.out.println(conf);
+      Path conf = train(launcher, work, !measure);
+      if (conf != null) {
+        System.out.println(conf);
+      }
       System.exit(0);
     } catch (Exception e) {
       LOG.println("lifecycle training failed: " + e);
@@ -80,7 +86,8 @@ public final class RuncTraining {
     return null;
   }
 
-  private static Path train(Path launcher, Path work) throws Exception {
+  /** Plays the life; returns the daemon's recorded configuration, or null if not {@code record}ing. */
+  private static Path train(Path launcher, Path work, boolean record) throws Exception {
     String name = launcher.getFileName().toString();
     String tag = Long.toString(ProcessHandle.current().pid());
     String first = "aot-" + tag + "-a";
@@ -96,10 +103,11 @@ public final class RuncTraining {
     List<String> created = new ArrayList<>(List.of(first, second));
     try (EventsSink sink = EventsSink.bind(events)) {
       // %p: start and a daemon it spawns each record apart (the pid is in the file name).
-      String record = "-XX:AOTMode=record -XX:AOTConfiguration=" + work.resolve(name + "-%p.aotconf");
+      String javaOptions = record
+          ? "-XX:AOTMode=record -XX:AOTConfiguration=" + work.resolve(name + "-%p.aotconf") : "";
       long t0 = System.nanoTime();
       daemon = ShimDaemon.start(launcher, bundleA, NAMESPACE, first, work.resolve("containerd.sock"), events,
-          record, work.resolve(name + "-start.err"));
+          javaOptions, work.resolve(name + "-start.err"));
       LOG.printf("  daemon pid %d on %s after %d ms%n", daemon.pid(), daemon.address(),
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
       try (Client client = Client.connect(daemon.address())) {
@@ -114,6 +122,9 @@ public final class RuncTraining {
       if (!daemon.awaitExit(DAEMON_EXIT)) {
         throw new IOException("the daemon (pid " + daemon.pid() + ") did not exit within " + DAEMON_EXIT
             + " of Shutdown");
+      }
+      if (!record) {
+        return null;
       }
       Path conf = work.resolve(name + "-pid" + daemon.pid() + ".aotconf");
       if (!Files.isRegularFile(conf) || Files.size(conf) == 0) {
