@@ -27,6 +27,29 @@ final class Leftovers {
     }
   }
 
+  /**
+   * The namespace's parent cgroup that runc made for the containers' /NAMESPACE/ID paths (v1:
+   * one per controller): removed once empty, so a build leaves no trace in /sys/fs/cgroup.
+   */
+  static void removeNamespaceCgroups(String namespace) {
+    Path root = Path.of("/sys/fs/cgroup");
+    List<Path> candidates = new java.util.ArrayList<>(List.of(root.resolve(namespace)));
+    try (var controllers = Files.list(root)) {
+      controllers.forEach(c -> candidates.add(c.resolve(namespace)));
+    } catch (IOException e) {
+      return;
+    }
+    for (Path dir : candidates) {
+      try {
+        if (Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          Files.delete(dir); // rmdir: refused while it still has a container's cgroup or a process
+        }
+      } catch (IOException e) {
+        // not empty, or not ours to remove: leave it
+      }
+    }
+  }
+
   private static boolean isMountPoint(Path dir) throws IOException {
     String target = " " + dir.toAbsolutePath() + " ";
     for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
