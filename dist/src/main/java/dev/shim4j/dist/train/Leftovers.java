@@ -29,11 +29,13 @@ final class Leftovers {
 
   /**
    * The namespace's parent cgroup that runc made for the containers' /NAMESPACE/ID paths (v1:
-   * one per controller): removed once empty, so a build leaves no trace in /sys/fs/cgroup.
+   * one per controller) and runc's state root for the namespace: removed once empty, so a build
+   * leaves no trace in /sys/fs/cgroup or /run.
    */
-  static void removeNamespaceCgroups(String namespace) {
+  static void removeNamespaceDirs(String namespace) {
     Path root = Path.of("/sys/fs/cgroup");
-    List<Path> candidates = new java.util.ArrayList<>(List.of(root.resolve(namespace)));
+    List<Path> candidates = new java.util.ArrayList<>(List.of(root.resolve(namespace),
+        Path.of("/run/containerd/runc", namespace)));
     try (var controllers = Files.list(root)) {
       controllers.forEach(c -> candidates.add(c.resolve(namespace)));
     } catch (IOException e) {
@@ -42,7 +44,7 @@ final class Leftovers {
     for (Path dir : candidates) {
       try {
         if (Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-          Files.delete(dir); // rmdir: refused while it still has a container's cgroup or a process
+          Files.delete(dir); // rmdir: refused while a container's cgroup, a process or state is in it
         }
       } catch (IOException e) {
         // not empty, or not ours to remove: leave it

@@ -143,7 +143,7 @@ public final class RuncTraining {
       for (String id : created) {
         Leftovers.remove(runc(), NAMESPACE, id, work);
       }
-      Leftovers.removeNamespaceCgroups(NAMESPACE);
+      Leftovers.removeNamespaceDirs(NAMESPACE);
     }
   }
 
