@@ -62,7 +62,6 @@ final class Native {
   static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
   static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT;
   static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
-  static final java.lang.foreign.AddressLayout ADDRESS = ValueLayout.ADDRESS;
 
   private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
   private static final long ERRNO_OFFSET =
@@ -178,13 +177,22 @@ final class Native {
     return new IllegalStateException("native call failed unexpectedly", t);
   }
 
+  /**
+   * Stores a pointer field of a native struct. Pointers are written as 8-byte longs, not through
+   * ValueLayout.ADDRESS, whose var handle the JVM spins on first use (several milliseconds in a
+   * cold JVM); on x86-64 the two are the same bytes.
+   */
+  static void setPointer(MemorySegment struct, long offset, MemorySegment target) {
+    struct.set(LONG, offset, ptr(target));
+  }
+
   /** A NULL-terminated char*[] of the given strings, allocated in {@code arena}. */
   static MemorySegment stringArray(Arena arena, List<String> values) {
-    MemorySegment array = arena.allocate(ValueLayout.ADDRESS, values.size() + 1L);
+    MemorySegment array = arena.allocate(LONG, values.size() + 1L);
     for (int i = 0; i < values.size(); i++) {
-      array.setAtIndex(ValueLayout.ADDRESS, i, arena.allocateFrom(values.get(i)));
+      setPointer(array, 8L * i, arena.allocateFrom(values.get(i)));
     }
-    array.setAtIndex(ValueLayout.ADDRESS, values.size(), MemorySegment.NULL);
+    setPointer(array, 8L * values.size(), MemorySegment.NULL);
     return array;
   }
 }

@@ -259,18 +259,18 @@ public final class UnixSockets {
 
   private static MemorySegment iovec(Arena arena, MemorySegment base, long len) {
     MemorySegment iov = arena.allocate(16, 8);
-    iov.set(Native.ADDRESS, 0, base);
+    Native.setPointer(iov, 0, base);
     iov.set(LONG, 8, len);
     return iov;
   }
 
   private static MemorySegment msghdr(Arena arena, MemorySegment iov, MemorySegment control, long controlLen) {
     MemorySegment msg = arena.allocate(56, 8);
-    msg.set(Native.ADDRESS, 0, MemorySegment.NULL);
+    Native.setPointer(msg, 0, MemorySegment.NULL);
     msg.set(INT, 8, 0);
-    msg.set(Native.ADDRESS, 16, iov);
+    Native.setPointer(msg, 16, iov);
     msg.set(LONG, 24, 1L);
-    msg.set(Native.ADDRESS, 32, control);
+    Native.setPointer(msg, 32, control);
     msg.set(LONG, 40, controlLen);
     msg.set(INT, 48, 0);
     return msg;
