@@ -29,9 +29,10 @@ import java.util.Optional;
  *
  * <ul>
  *   <li>int, long and pointer arguments all travel in the same six integer registers (rdi, rsi,
- *       rdx, rcx, r8, r9), so an int is passed widened to long (the callee reads only the low 32
- *       bits) and a pointer as its address ({@link #ptr}). No function here takes more than six
- *       arguments or any floating-point or struct-by-value argument.
+ *       rdx, rcx, r8, r9), so an int (or the short of posix_spawnattr_setflags) is passed
+ *       sign-extended to long, of which the callee reads only the low 32 (16) bits, and a pointer
+ *       as its address ({@link #ptr}). No function here takes more than six arguments or any
+ *       floating-point or struct-by-value argument.
  *   <li>Results come back in rax. For a function returning int the upper half of rax is
  *       undefined, so {@link Fn#call} truncates with {@code (int)}; {@link Fn#callLong} is for
  *       ssize_t/long results only.
@@ -53,6 +54,11 @@ import java.util.Optional;
  * as it does for ADDRESS arguments. Every pointer passed here comes from a confined arena that the
  * calling thread holds open around the call (try-with-resources in the caller), which gives the
  * same guarantee; {@link #ptr} refuses segments that are already closed or live on the heap.
+ *
+ * <p>Each class looks its functions up when it initializes ({@code static final Fn}): a lookup is
+ * a dlsym of microseconds, so the per-function holder classes that once made linking lazy would
+ * now only add class loading. The universal handle itself is linked on the first downcall. This
+ * package has no upcalls.
  */
 final class Native {
   static final Linker LINKER = Linker.nativeLinker();
