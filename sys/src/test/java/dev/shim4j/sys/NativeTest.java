@@ -55,8 +55,10 @@ class NativeTest {
   void longResultKeepsAllSixtyFourBits() {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment text = arena.allocateFrom("-5000000000");
-      long value = Native.fn("strtoll").invoke(Native.NO_ERRNO, Native.ptr(text), 0, 10, 0, 0, 0);
-      assertThat(value).isEqualTo(-5_000_000_000L);
+      Native.Fn strtoll = Native.fn("strtoll");
+      assertThat(strtoll.callLong(Native.NO_ERRNO, Native.ptr(text), 0, 10)).isEqualTo(-5_000_000_000L);
+      assertThat(strtoll.invoke(Native.NO_ERRNO, Native.ptr(text), 0, 10, 0, 0, 0))
+          .isEqualTo(-5_000_000_000L);
     }
   }
 
