@@ -88,6 +88,9 @@ final class Bootstrap {
   }
 
   private int start(Flags flags, Config config, Shim shim) {
+    if (InProcessStart.enabled()) {
+      InProcessStart.prepareNativeCalls();
+    }
     try {
       setUpLogging(flags, config);
       StartInput input = StartInput.parse(readStdin(), flags.id(), flags.namespace());

@@ -1,5 +1,6 @@
 package dev.shim4j.shim;
 
+import dev.shim4j.sys.Processes;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -31,6 +32,16 @@ final class InProcessStart {
 
   static boolean enabled() {
     return IN_PROCESS.equals(System.getProperty(PROPERTY));
+  }
+
+  /**
+   * Sets up native calls (FFM) on a second core while the first computes the answer. The daemon
+   * this process is about to become needs them at once (subreaper, reaper), and the first native
+   * call of a JVM costs tens of milliseconds; {@code start} itself makes none, and containerd,
+   * waiting for the answer, leaves the other core idle.
+   */
+  static void prepareNativeCalls() {
+    Thread.ofPlatform().daemon().name("native-warmup").start(Processes::getpid);
   }
 
   /** Keeps the listener of the daemon this process is about to become. */
