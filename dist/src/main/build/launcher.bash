@@ -50,5 +50,22 @@ aot=()
 cache=$lib/aot/@NAME@.aot
 [[ -f $cache ]] && aot=(-XX:AOTCache="$cache")
 
-exec "$java_home/bin/java" @JVM_OPTIONS@ "${aot[@]}" ${SHIM4J_JAVA_OPTS:-} \
-  -cp "@CLASSPATH@" @MAIN@ "$@"
+java=("$java_home/bin/java" @JVM_OPTIONS@ "${aot[@]}" ${SHIM4J_JAVA_OPTS:-} -cp "@CLASSPATH@")
+
+# `start`: one JVM answers containerd and then becomes the daemon, instead of a JVM that answers
+# and a second one spawned to serve (see dev.shim4j.shim.InProcessStart). It runs in a session of
+# its own from the start (setsid -f: containerd must not wait for it, nor signal it as part of
+# start), reads containerd's stdin (fd 3 here: a background job's stdin would be /dev/null),
+# writes its answer to the pipe read below, and reports errors on containerd's stderr. Once it
+# has answered it points its stdio at /dev/null and serves on: the pipe reaches end-of-file, and
+# this script hands the answer to containerd. No answer means start failed; the JVM said why.
+if [[ ${!#} == start ]] && hash setsid 2>/dev/null; then
+  exec 3<&0
+  answer=""
+  IFS= read -r -d '' answer < <(exec setsid -f "${java[@]}" -Ddev.shim4j.start=in-process @MAIN@ "$@" <&3 3<&-)
+  [[ -n $answer ]] || exit 1
+  printf '%s' "$answer"
+  exit 0
+fi
+
+exec "${java[@]}" @MAIN@ "$@"

@@ -178,6 +178,9 @@ class LaunchersTest {
   void seedTranscript() throws Exception {
     String address = startAndCheck(DIST);
     int daemon = connect(address).getShimPid();
+    List<String> daemonArgs = List.of(Files.readString(Path.of("/proc/" + daemon + "/cmdline")).split("\0"));
+    assertThat(daemonArgs).as("the JVM that answered start is the daemon: no second JVM")
+        .contains("-Ddev.shim4j.start=in-process").endsWith("start");
 
     Ran connected = run(DIST.resolve("bin").resolve(CONNECT), List.of(address));
 
@@ -189,6 +192,16 @@ class LaunchersTest {
     }
     assertThat(ProcessHandle.of(daemon).map(ProcessHandle::isAlive)).as("daemon alive").isNotEqualTo(Optional.of(true));
     assertThat(socketOf(address)).doesNotExist();
+  }
+
+  @Test
+  void aFailedStartExitsOneWithTheReasonOnStderrAndNothingOnStdout() throws Exception {
+    Ran start = run(DIST.resolve("bin").resolve(SKELETON), List.of("-namespace", "shim4j-dist-test",
+        "-id", "dist-test-bad-flag", "-no-such-flag", "start"));
+
+    assertThat(start.status()).isEqualTo(1);
+    assertThat(start.stdout()).isEmpty();
+    assertThat(start.stderr()).contains("no-such-flag");
   }
 
   /** Runs `start` as containerd 1.6 does and checks its combined output is one address line. */

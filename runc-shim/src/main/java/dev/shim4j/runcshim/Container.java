@@ -379,6 +379,10 @@ final class Container {
         } catch (SysException gone) {
           // already dead
         }
+      }
+      // Also an exec already marked exited whose exit is still on its way out (its handler runs
+      // concurrently with this one: the kernel killed both at once).
+      if (e.pid() > 0 && !e.exitPublished.isDone()) {
         waits.add(e.exitPublished);
       }
     }

@@ -11,14 +11,21 @@ import java.util.List;
 final class ShimProcesses {
   private ShimProcesses() {}
 
-  /** Daemons (no start/delete action) of the runc4j shim whose command line has {@code -id ID}. */
+  /**
+   * Daemons of the runc4j shim whose command line has {@code -id ID}: a JVM without an action
+   * (spawned by start), or the JVM of an in-process start that lives on as the daemon; not a
+   * {@code delete}, nor the launcher's bash or setsid around a start.
+   */
   static List<ProcessHandle> serving(String id) {
     return ProcessHandle.allProcesses()
         .filter(h -> {
           List<String> argv = argv(h.pid());
           int i = argv.indexOf("-id");
-          return argv.contains(Main.class.getName()) && i >= 0 && i + 1 < argv.size()
-              && argv.get(i + 1).equals(id) && !argv.contains("start") && !argv.contains("delete");
+          boolean forId = argv.contains(Main.class.getName()) && i >= 0 && i + 1 < argv.size()
+              && argv.get(i + 1).equals(id) && !argv.contains("delete");
+          boolean jvm = !argv.isEmpty() && argv.get(0).endsWith("/java");
+          return forId && jvm && isAlive(h.pid())
+              && (!argv.contains("start") || argv.contains("-Ddev.shim4j.start=in-process"));
         })
         .toList();
   }

@@ -8,11 +8,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.lang.System.Logger.Level;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -86,6 +88,9 @@ final class Bootstrap {
   }
 
   private int start(Flags flags, Config config, Shim shim) {
+    if (InProcessStart.enabled()) {
+      InProcessStart.prepareNativeCalls();
+    }
     try {
       setUpLogging(flags, config);
       StartInput input = StartInput.parse(readStdin(), flags.id(), flags.namespace());
@@ -93,9 +98,40 @@ final class Bootstrap {
       String address = shim.startShim(opts);
       stdout.print(StartAnswer.format(address, flags.maxShimVersion(), input.params().isPresent()));
       stdout.flush();
-      return 0;
     } catch (Exception e) {
+      InProcessStart.take().ifPresent(Bootstrap::closeQuietly);
       return fail("start failed: " + describe(e));
+    }
+    Optional<ServerSocketChannel> listener = InProcessStart.take();
+    return listener.isPresent() ? serveInProcess(flags, listener.get()) : 0;
+  }
+
+  /**
+   * The rest of an in-process start (see {@link InProcessStart}): containerd has its answer once
+   * stdio is released; then this process serves as a freshly created daemon would.
+   */
+  private int serveInProcess(Flags startFlags, ServerSocketChannel listener) {
+    stderr.close();
+    InProcessStart.releaseStdio();
+    Flags flags = startFlags.asDaemon();
+    Config config = new Config();
+    LazyPublisher publisher = new LazyPublisher(flags);
+    Shim shim;
+    try {
+      shim = factory.create(new ShimContext(runtimeId, flags.id(), flags.namespace(), flags, publisher, config));
+    } catch (Exception e) {
+      System.getLogger("dev.shim4j.shim").log(Level.ERROR, "cannot create the shim: " + describe(e), e);
+      closeQuietly(listener);
+      return 1;
+    }
+    return new ShimServer(runtimeId, flags, config, shim, publisher, listener).serve();
+  }
+
+  private static void closeQuietly(ServerSocketChannel listener) {
+    try {
+      listener.close();
+    } catch (IOException e) {
+      // closing is all that is left to do
     }
   }
 

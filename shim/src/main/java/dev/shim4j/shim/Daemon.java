@@ -6,6 +6,7 @@ import dev.shim4j.shim.reaper.Command;
 import dev.shim4j.shim.reaper.Reaper;
 import dev.shim4j.shim.reaper.Stdio;
 import java.io.IOException;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +21,9 @@ import java.util.Map;
  * never fails. The daemon is this same program without the {@code start} action, in its own
  * session, in the bundle directory, with stdout and stderr on /dev/null so that it does not hold
  * the pipes containerd reads {@code start}'s answer from.
+ *
+ * <p>Under the distribution's launchers the {@code start} process itself becomes the daemon and
+ * no second JVM starts: see {@link InProcessStart}.
  */
 public final class Daemon {
   private static final System.Logger LOG = System.getLogger(Daemon.class.getName());
@@ -39,9 +43,11 @@ public final class Daemon {
     String address = ShimAddress.of(opts.containerdAddress(), opts.namespace(), group, opts.socketDir());
     Path socket = ShimAddress.pathOf(address);
     createSocketDir(socket.getParent());
+    boolean inProcess = InProcessStart.enabled();
     int listener = -1;
+    ServerSocketChannel channel = null;
     // Two rounds: another start for the same group may bind between our check and our bind.
-    for (int round = 0; round < 2 && listener < 0; round++) {
+    for (int round = 0; round < 2 && listener < 0 && channel == null; round++) {
       if (ShimAddress.isServed(socket)) {
         LOG.log(System.Logger.Level.DEBUG, "reusing the shim at {0}", address);
         BundleFiles.writeAddress(opts.bundle(), address);
@@ -49,10 +55,17 @@ public final class Daemon {
       }
       Files.deleteIfExists(socket);
       try {
-        listener = UnixListener.listen(socket);
+        if (inProcess) {
+          channel = UnixListener.listenChannel(socket);
+        } else {
+          listener = UnixListener.listen(socket);
+        }
       } catch (FileAlreadyExistsException lostRace) {
         listener = -1;
       }
+    }
+    if (channel != null) {
+      return becomeDaemon(opts, address, socket, channel);
     }
     if (listener < 0) {
       throw new IOException("cannot listen on " + socket + ": another process keeps binding it");
@@ -68,6 +81,21 @@ public final class Daemon {
       throw e;
     } finally {
       UnixListener.close(listener);
+    }
+  }
+
+  /** The in-process daemon (see {@link InProcessStart}): this process keeps the listener. */
+  private static String becomeDaemon(StartOpts opts, String address, Path socket, ServerSocketChannel channel)
+      throws IOException {
+    try {
+      BundleFiles.writeAddress(opts.bundle(), address);
+      OomScore.adjustSelf();
+      InProcessStart.claim(channel);
+      return address;
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      Files.deleteIfExists(socket);
+      throw e;
     }
   }
 

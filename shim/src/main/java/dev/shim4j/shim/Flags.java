@@ -171,6 +171,12 @@ public record Flags(
     return (bundle.isEmpty() ? Path.of("") : Path.of(bundle)).toAbsolutePath().normalize();
   }
 
+  /** These flags for the daemon that {@code start} becomes (see InProcessStart). */
+  Flags asDaemon() {
+    return new Flags(namespace, id, address, publishBinary, bundle, socket, debug, version, info,
+        ACTION_SERVE, ttrpcAddress, maxShimVersion);
+  }
+
   /** -socket as a path, when given. */
   public Optional<Path> socketPath() {
     return socket.isEmpty() ? Optional.empty() : Optional.of(ShimAddress.pathOf(socket));

@@ -26,6 +26,17 @@ final class OomScore {
     }
   }
 
+  /** The same for the in-process daemon: this process, whose score is still containerd's. */
+  static void adjustSelf() {
+    try {
+      Path self = Path.of("/proc/self/oom_score_adj");
+      Files.writeString(self, Integer.toString(Math.min(read(self) + 1, MAX)));
+    } catch (IOException | RuntimeException e) {
+      System.getLogger(OomScore.class.getName())
+          .log(System.Logger.Level.DEBUG, "cannot adjust this process's oom_score_adj", e);
+    }
+  }
+
   static int read(Path file) throws IOException {
     return Integer.parseInt(Files.readString(file).strip());
   }

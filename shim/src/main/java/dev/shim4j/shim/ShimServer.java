@@ -39,14 +39,22 @@ final class ShimServer {
   private final Shim shim;
   private final LazyPublisher publisher;
   private final ExitSignal stop = new ExitSignal();
+  /** The socket an in-process start already bound; otherwise inherited or bound here. */
+  private final ServerSocketChannel boundListener;
   private Logger log;
 
   ShimServer(String runtimeId, Flags flags, Config config, Shim shim, LazyPublisher publisher) {
+    this(runtimeId, flags, config, shim, publisher, null);
+  }
+
+  ShimServer(String runtimeId, Flags flags, Config config, Shim shim, LazyPublisher publisher,
+      ServerSocketChannel boundListener) {
     this.runtimeId = runtimeId;
     this.flags = flags;
     this.config = config;
     this.shim = shim;
     this.publisher = publisher;
+    this.boundListener = boundListener;
   }
 
   int serve() {
@@ -150,6 +158,9 @@ final class ShimServer {
   }
 
   private ServerSocketChannel openListener() throws IOException {
+    if (boundListener != null) {
+      return boundListener;
+    }
     Optional<Path> path = flags.socketPath();
     if (path.isPresent()) {
       // A manual run: bind the path ourselves, replacing a stale file.

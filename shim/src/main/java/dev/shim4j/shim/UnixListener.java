@@ -5,6 +5,10 @@ import dev.shim4j.sys.Fds;
 import dev.shim4j.sys.SysException;
 import dev.shim4j.sys.UnixSockets;
 import java.io.IOException;
+import java.net.BindException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +44,29 @@ final class UnixListener {
       return fd;
     } catch (IOException | RuntimeException e) {
       Fds.closeQuietly(fd);
+      throw e;
+    }
+  }
+
+  /**
+   * Binds and listens on {@code path} with the JDK's channel, for a daemon that serves in this
+   * very process (no native call needed on the way to {@code start}'s answer). The JDK binds and
+   * listens in one step, so for the moment before the chmod the socket has the umask's mode, as
+   * Go's shim's has; the server's same-user peer check refuses anyone else who connects then.
+   * Throws FileAlreadyExistsException when the path is taken.
+   */
+  static ServerSocketChannel listenChannel(Path path) throws IOException {
+    ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    try {
+      try {
+        channel.bind(UnixDomainSocketAddress.of(path), BACKLOG);
+      } catch (BindException e) {
+        throw new FileAlreadyExistsException(path.toString(), null, "address in use");
+      }
+      Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+      return channel;
+    } catch (IOException | RuntimeException e) {
+      channel.close();
       throw e;
     }
   }

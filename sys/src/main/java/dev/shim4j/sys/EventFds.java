@@ -1,12 +1,10 @@
 package dev.shim4j.sys;
 
-import static dev.shim4j.sys.Native.INT;
 import static dev.shim4j.sys.Native.LONG;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,11 +17,7 @@ public final class EventFds {
   public static final int EFD_NONBLOCK = 04000;
   public static final int EFD_SEMAPHORE = 1;
 
-  // One holder class per downcall: each is linked on first use, not when this class loads
-  // (see Native for why).
-  private static final class Eventfd {
-    static final MethodHandle HANDLE = Native.withErrno("eventfd", Native.fn(INT, INT, INT));
-  }
+  private static final Native.Fn EVENTFD = Native.fn("eventfd");
 
   private EventFds() {}
 
@@ -36,15 +30,11 @@ public final class EventFds {
   public static int create(int initialValue, int flags) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int fd = (int) Eventfd.HANDLE.invokeExact(err, initialValue, flags | EFD_CLOEXEC);
+      int fd = EVENTFD.call(err, initialValue, flags | EFD_CLOEXEC);
       if (fd < 0) {
         throw new SysException("eventfd", Native.errno(err));
       }
       return fd;
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
@@ -92,7 +82,7 @@ public final class EventFds {
 
   /**
    * Registers for cgroup v1 OOM notifications of the memory cgroup directory {@code cgroupDir}:
-   * creates an eventfd, opens {@code memory.oom_control} and writes "Eventfd.HANDLE OOM_CONTROL_FD" to
+   * creates an eventfd, opens {@code memory.oom_control} and writes "EVENTFD OOM_CONTROL_FD" to
    * {@code cgroup.event_control}. The returned eventfd's counter goes up on every OOM in that
    * cgroup, and also once when the cgroup is removed: after each {@link #read}, check that the
    * directory still exists before reporting an OOM. The oom_control descriptor is closed here; the

@@ -1,14 +1,12 @@
 package dev.shim4j.sys;
 
 import static dev.shim4j.sys.Native.INT;
-import static dev.shim4j.sys.Native.PTR;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,19 +32,9 @@ final class FdPoller {
   private static final int EVENT_SIZE = 12; // struct epoll_event is packed on x86_64
   private static final int MAX_EVENTS = 64;
 
-  // One holder class per downcall: each is linked on first use, not when this class loads
-  // (see Native for why).
-  private static final class EpollCreate1 {
-    static final MethodHandle HANDLE = Native.withErrno("epoll_create1", Native.fn(INT, INT));
-  }
-  private static final class EpollCtl {
-    static final MethodHandle HANDLE =
-        Native.withErrno("epoll_ctl", Native.fn(INT, INT, INT, INT, PTR));
-  }
-  private static final class EpollWait {
-    static final MethodHandle HANDLE =
-        Native.withErrno("epoll_wait", Native.fn(INT, INT, PTR, INT, INT));
-  }
+  private static final Native.Fn EPOLL_CREATE1 = Native.fn("epoll_create1");
+  private static final Native.Fn EPOLL_CTL = Native.fn("epoll_ctl");
+  private static final Native.Fn EPOLL_WAIT = Native.fn("epoll_wait");
 
   private static final class Holder {
     static final FdPoller INSTANCE = new FdPoller();
@@ -59,13 +47,11 @@ final class FdPoller {
   private FdPoller() {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int fd = (int) EpollCreate1.HANDLE.invokeExact(err, EPOLL_CLOEXEC);
+      int fd = EPOLL_CREATE1.call(err, EPOLL_CLOEXEC);
       if (fd < 0) {
         throw new IllegalStateException(new SysException("epoll_create1", Native.errno(err)));
       }
       this.epfd = fd;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
     Thread.ofPlatform().daemon().name("shim4j-fd-poller").start(this::pollForever);
   }
@@ -120,13 +106,9 @@ final class FdPoller {
       MemorySegment event = arena.allocate(EVENT_SIZE, 4);
       event.set(INT, 0, events);
       event.set(ValueLayout.JAVA_LONG_UNALIGNED, 4, token);
-      if ((int) EpollCtl.HANDLE.invokeExact(err, epfd, op, fd, event) != 0) {
+      if (EPOLL_CTL.call(err, epfd, op, fd, Native.ptr(event)) != 0) {
         throw new SysException("epoll_ctl", String.valueOf(fd), Native.errno(err));
       }
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
@@ -135,7 +117,7 @@ final class FdPoller {
       MemorySegment err = Native.errnoBuffer(arena);
       MemorySegment events = arena.allocate((long) EVENT_SIZE * MAX_EVENTS, 8);
       while (true) {
-        int n = (int) EpollWait.HANDLE.invokeExact(err, epfd, events, MAX_EVENTS, -1);
+        int n = EPOLL_WAIT.call(err, epfd, Native.ptr(events), MAX_EVENTS, -1);
         for (int i = 0; i < n; i++) {
           long base = (long) i * EVENT_SIZE;
           short revents = (short) events.get(INT, base);

@@ -1,13 +1,10 @@
 package dev.shim4j.sys;
 
 import static dev.shim4j.sys.Native.INT;
-import static dev.shim4j.sys.Native.LONG;
-import static dev.shim4j.sys.Native.PTR;
 import static dev.shim4j.sys.Native.SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 
 /**
@@ -46,43 +43,17 @@ public final class Fds {
   private static final int F_DUPFD_CLOEXEC = 1030;
   private static final int FD_CLOEXEC = 1;
 
-  // One holder class per downcall: each is linked on first use, not when this class loads
-  // (see Native for why).
-  private static final class Pipe2 {
-    static final MethodHandle HANDLE = Native.withErrno("pipe2", Native.fn(INT, PTR, INT));
-  }
-  private static final class Dup {
-    static final MethodHandle HANDLE = Native.withErrno("dup", Native.fn(INT, INT));
-  }
-  private static final class Dup2 {
-    static final MethodHandle HANDLE = Native.withErrno("dup2", Native.fn(INT, INT, INT));
-  }
-  private static final class Dup3 {
-    static final MethodHandle HANDLE = Native.withErrno("dup3", Native.fn(INT, INT, INT, INT));
-  }
-  private static final class Close {
-    static final MethodHandle HANDLE = Native.withErrno("close", Native.fn(INT, INT));
-  }
-  private static final class Fcntl {
-    static final MethodHandle HANDLE =
-        Native.variadicWithErrno("fcntl", Native.fn(INT, INT, INT, INT), 2);
-  }
-  private static final class Open {
-    static final MethodHandle HANDLE =
-        Native.variadicWithErrno("open", Native.fn(INT, PTR, INT, INT), 2);
-  }
-  private static final class Read {
-    static final MethodHandle HANDLE = Native.withErrno("read", Native.fn(LONG, INT, PTR, LONG));
-  }
-  private static final class Write {
-    static final MethodHandle HANDLE = Native.withErrno("write", Native.fn(LONG, INT, PTR, LONG));
-  }
-  private static final class Poll {
-    static final MethodHandle HANDLE = Native.withErrno("poll", Native.fn(INT, PTR, LONG, INT));
-  }
-  private static final class Mkfifo {
-    static final MethodHandle HANDLE = Native.withErrno("mkfifo", Native.fn(INT, PTR, INT));
-  }
+  private static final Native.Fn PIPE2 = Native.fn("pipe2");
+  private static final Native.Fn DUP = Native.fn("dup");
+  private static final Native.Fn DUP2 = Native.fn("dup2");
+  private static final Native.Fn DUP3 = Native.fn("dup3");
+  private static final Native.Fn CLOSE = Native.fn("close");
+  private static final Native.Fn FCNTL = Native.fn("fcntl"); // variadic: see Native
+  private static final Native.Fn OPEN = Native.fn("open"); // variadic: see Native
+  private static final Native.Fn READ = Native.fn("read");
+  private static final Native.Fn WRITE = Native.fn("write");
+  private static final Native.Fn POLL = Native.fn("poll");
+  private static final Native.Fn MKFIFO = Native.fn("mkfifo");
 
   private Fds() {}
 
@@ -106,20 +77,16 @@ public final class Fds {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
       MemorySegment fds = arena.allocate(INT, 2);
-      if ((int) Pipe2.HANDLE.invokeExact(err, fds, flags) != 0) {
+      if (PIPE2.call(err, Native.ptr(fds), flags) != 0) {
         throw new SysException("pipe2", Native.errno(err));
       }
       return new Pipe(fds.getAtIndex(INT, 0), fds.getAtIndex(INT, 1));
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
   /** dup(2): the lowest free descriptor, NOT close-on-exec. */
   public static int dup(int fd) throws SysException {
-    return intCall("dup", Dup.HANDLE, fd);
+    return intCall("dup", DUP, fd);
   }
 
   /** A close-on-exec duplicate of {@code fd} numbered at least {@code min}. */
@@ -131,15 +98,11 @@ public final class Fds {
   public static int dup2(int fd, int newFd) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int r = (int) Dup2.HANDLE.invokeExact(err, fd, newFd);
+      int r = DUP2.call(err, fd, newFd);
       if (r < 0) {
         throw new SysException("dup2", fd + " " + newFd, Native.errno(err));
       }
       return r;
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
@@ -147,15 +110,11 @@ public final class Fds {
   public static int dup3(int fd, int newFd, int flags) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int r = (int) Dup3.HANDLE.invokeExact(err, fd, newFd, flags);
+      int r = DUP3.call(err, fd, newFd, flags);
       if (r < 0) {
         throw new SysException("dup3", fd + " " + newFd, Native.errno(err));
       }
       return r;
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
@@ -163,16 +122,12 @@ public final class Fds {
   public static void close(int fd) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      if ((int) Close.HANDLE.invokeExact(err, fd) != 0) {
+      if (CLOSE.call(err, fd) != 0) {
         int errno = Native.errno(err);
         if (errno != Errno.EINTR) {
           throw new SysException("close", String.valueOf(fd), errno);
         }
       }
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
@@ -225,15 +180,11 @@ public final class Fds {
   private static int fcntl(String call, int fd, int cmd, int arg) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int r = (int) Fcntl.HANDLE.invokeExact(err, fd, cmd, arg);
+      int r = FCNTL.call(err, fd, cmd, arg);
       if (r < 0) {
         throw new SysException(call, String.valueOf(fd), Native.errno(err));
       }
       return r;
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
@@ -243,7 +194,7 @@ public final class Fds {
       MemorySegment err = Native.errnoBuffer(arena);
       MemorySegment cpath = arena.allocateFrom(path.toString());
       while (true) {
-        int fd = (int) Open.HANDLE.invokeExact(err, cpath, flags | O_CLOEXEC, mode);
+        int fd = OPEN.call(err, Native.ptr(cpath), flags | O_CLOEXEC, mode);
         if (fd >= 0) {
           return fd;
         }
@@ -252,10 +203,6 @@ public final class Fds {
           throw new SysException("open", path.toString(), errno);
         }
       }
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
@@ -325,13 +272,9 @@ public final class Fds {
   public static void mkfifo(Path path, int mode) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      if ((int) Mkfifo.HANDLE.invokeExact(err, arena.allocateFrom(path.toString()), mode) != 0) {
+      if (MKFIFO.call(err, Native.ptr(arena.allocateFrom(path.toString())), mode) != 0) {
         throw new SysException("mkfifo", path.toString(), Native.errno(err));
       }
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
@@ -356,7 +299,7 @@ public final class Fds {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
       while (true) {
-        long n = (long) Read.HANDLE.invokeExact(err, fd, buf, (long) len);
+        long n = READ.callLong(err, fd, Native.ptr(buf), len);
         if (n > 0) {
           return (int) n;
         }
@@ -368,10 +311,6 @@ public final class Fds {
           throw new SysException("read", String.valueOf(fd), errno);
         }
       }
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
@@ -393,7 +332,7 @@ public final class Fds {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
       while (true) {
-        long n = (long) Write.HANDLE.invokeExact(err, fd, buf, (long) len);
+        long n = WRITE.callLong(err, fd, Native.ptr(buf), len);
         if (n >= 0) {
           return (int) n;
         }
@@ -402,10 +341,6 @@ public final class Fds {
           throw new SysException("write", String.valueOf(fd), errno);
         }
       }
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
@@ -429,7 +364,7 @@ public final class Fds {
     }
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int r = (int) Poll.HANDLE.invokeExact(err, pfds, (long) count, timeoutMillis);
+      int r = POLL.call(err, Native.ptr(pfds), count, timeoutMillis);
       if (r < 0) {
         int errno = Native.errno(err);
         if (errno == Errno.EINTR) {
@@ -438,25 +373,17 @@ public final class Fds {
         throw new SysException("poll", errno);
       }
       return r;
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
-  private static int intCall(String call, MethodHandle handle, int fd) throws SysException {
+  private static int intCall(String call, Native.Fn fn, int fd) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int r = (int) handle.invokeExact(err, fd);
+      int r = fn.call(err, fd);
       if (r < 0) {
         throw new SysException(call, String.valueOf(fd), Native.errno(err));
       }
       return r;
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 }

@@ -1,11 +1,9 @@
 package dev.shim4j.sys;
 
 import static dev.shim4j.sys.Native.INT;
-import static dev.shim4j.sys.Native.PTR;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,19 +34,9 @@ public final class Inotify implements AutoCloseable {
   private static final int EVENT_HEADER = 16;
   private static final int BUFFER = 64 * 1024;
 
-  // One holder class per downcall: each is linked on first use, not when this class loads
-  // (see Native for why).
-  private static final class Init1 {
-    static final MethodHandle HANDLE = Native.withErrno("inotify_init1", Native.fn(INT, INT));
-  }
-  private static final class AddWatch {
-    static final MethodHandle HANDLE =
-        Native.withErrno("inotify_add_watch", Native.fn(INT, INT, PTR, INT));
-  }
-  private static final class RmWatch {
-    static final MethodHandle HANDLE =
-        Native.withErrno("inotify_rm_watch", Native.fn(INT, INT, INT));
-  }
+  private static final Native.Fn INIT1 = Native.fn("inotify_init1");
+  private static final Native.Fn ADD_WATCH = Native.fn("inotify_add_watch");
+  private static final Native.Fn RM_WATCH = Native.fn("inotify_rm_watch");
 
   /** One event; {@code name} is empty for events on the watched file itself. */
   public record Event(int wd, int mask, int cookie, String name) {
@@ -66,15 +54,11 @@ public final class Inotify implements AutoCloseable {
   public static Inotify open() throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int fd = (int) Init1.HANDLE.invokeExact(err, IN_CLOEXEC);
+      int fd = INIT1.call(err, IN_CLOEXEC);
       if (fd < 0) {
         throw new SysException("inotify_init1", Native.errno(err));
       }
       return new Inotify(fd);
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
@@ -86,28 +70,20 @@ public final class Inotify implements AutoCloseable {
   public int addWatch(Path path, int mask) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int wd = (int) AddWatch.HANDLE.invokeExact(err, handle.fd(), arena.allocateFrom(path.toString()), mask);
+      int wd = ADD_WATCH.call(err, handle.fd(), Native.ptr(arena.allocateFrom(path.toString())), mask);
       if (wd < 0) {
         throw new SysException("inotify_add_watch", path.toString(), Native.errno(err));
       }
       return wd;
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
   public void removeWatch(int wd) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      if ((int) RmWatch.HANDLE.invokeExact(err, handle.fd(), wd) != 0) {
+      if (RM_WATCH.call(err, handle.fd(), wd) != 0) {
         throw new SysException("inotify_rm_watch", String.valueOf(wd), Native.errno(err));
       }
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 

@@ -1,12 +1,7 @@
 package dev.shim4j.sys;
 
-import static dev.shim4j.sys.Native.INT;
-import static dev.shim4j.sys.Native.LONG;
-import static dev.shim4j.sys.Native.PTR;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 
 /** mount(2) and umount2(2) with their flag constants. Mount helpers themselves live in shim. */
@@ -41,15 +36,8 @@ public final class Mounts {
   public static final int MNT_EXPIRE = 4;
   public static final int UMOUNT_NOFOLLOW = 8;
 
-  // One holder class per downcall: each is linked on first use, not when this class loads
-  // (see Native for why).
-  private static final class Mount {
-    static final MethodHandle HANDLE =
-        Native.withErrno("mount", Native.fn(INT, PTR, PTR, PTR, LONG, PTR));
-  }
-  private static final class Umount2 {
-    static final MethodHandle HANDLE = Native.withErrno("umount2", Native.fn(INT, PTR, INT));
-  }
+  private static final Native.Fn MOUNT = Native.fn("mount");
+  private static final Native.Fn UMOUNT2 = Native.fn("umount2");
 
   private Mounts() {}
 
@@ -61,17 +49,14 @@ public final class Mounts {
       throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int rc = (int) Mount.HANDLE.invokeExact(err, cString(arena, source), arena.allocateFrom(target.toString()),
-          cString(arena, fstype), flags, cString(arena, data));
+      int rc = MOUNT.call(err, cString(arena, source),
+          Native.ptr(arena.allocateFrom(target.toString())), cString(arena, fstype), flags,
+          cString(arena, data));
       if (rc != 0) {
         throw new SysException("mount",
             (source == null ? "none" : source) + " on " + target + " (" + (fstype == null ? "" : fstype) + ")",
             Native.errno(err));
       }
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
@@ -80,7 +65,7 @@ public final class Mounts {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
       while (true) {
-        if ((int) Umount2.HANDLE.invokeExact(err, arena.allocateFrom(target.toString()), flags) == 0) {
+        if (UMOUNT2.call(err, Native.ptr(arena.allocateFrom(target.toString())), flags) == 0) {
           return;
         }
         int errno = Native.errno(err);
@@ -88,14 +73,11 @@ public final class Mounts {
           throw new SysException("umount2", target.toString(), errno);
         }
       }
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
-  private static MemorySegment cString(Arena arena, String s) {
-    return s == null ? MemorySegment.NULL : arena.allocateFrom(s);
+  /** A C string in {@code arena} as a pointer argument; NULL for null. */
+  private static long cString(Arena arena, String s) {
+    return s == null ? 0 : Native.ptr(arena.allocateFrom(s));
   }
 }

@@ -1,13 +1,10 @@
 package dev.shim4j.sys;
 
 import static dev.shim4j.sys.Native.INT;
-import static dev.shim4j.sys.Native.LONG;
-import static dev.shim4j.sys.Native.PTR;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,84 +21,43 @@ public final class Processes {
   private static final int PR_SET_CHILD_SUBREAPER = 36;
   private static final int PR_GET_CHILD_SUBREAPER = 37;
 
-  // One holder class per downcall: each is linked on first use, not when this class loads
-  // (see Native for why).
-  private static final class Getpid {
-    static final MethodHandle HANDLE = Native.plain("getpid", Native.fn(INT));
-  }
-  private static final class Getppid {
-    static final MethodHandle HANDLE = Native.plain("getppid", Native.fn(INT));
-  }
-  private static final class Getuid {
-    static final MethodHandle HANDLE = Native.plain("getuid", Native.fn(INT));
-  }
-  private static final class Getgid {
-    static final MethodHandle HANDLE = Native.plain("getgid", Native.fn(INT));
-  }
-  private static final class Setsid {
-    static final MethodHandle HANDLE = Native.withErrno("setsid", Native.fn(INT));
-  }
-  private static final class Getsid {
-    static final MethodHandle HANDLE = Native.withErrno("getsid", Native.fn(INT, INT));
-  }
-  private static final class Kill {
-    static final MethodHandle HANDLE = Native.withErrno("kill", Native.fn(INT, INT, INT));
-  }
-  private static final class Waitpid {
-    static final MethodHandle HANDLE = Native.withErrno("waitpid", Native.fn(INT, INT, PTR, INT));
-  }
-  private static final class Prctl {
-    static final MethodHandle HANDLE =
-        Native.variadicWithErrno("prctl", Native.fn(INT, INT, LONG, LONG, LONG, LONG), 1);
-  }
+  private static final Native.Fn GETPID = Native.fn("getpid");
+  private static final Native.Fn GETPPID = Native.fn("getppid");
+  private static final Native.Fn GETUID = Native.fn("getuid");
+  private static final Native.Fn GETGID = Native.fn("getgid");
+  private static final Native.Fn SETSID = Native.fn("setsid");
+  private static final Native.Fn GETSID = Native.fn("getsid");
+  private static final Native.Fn KILL = Native.fn("kill");
+  private static final Native.Fn WAITPID = Native.fn("waitpid");
+  private static final Native.Fn PRCTL = Native.fn("prctl"); // variadic: see Native
 
   private Processes() {}
 
   public static int getpid() {
-    try {
-      return (int) Getpid.HANDLE.invokeExact();
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
-    }
+    return GETPID.call(Native.NO_ERRNO);
   }
 
   public static int getppid() {
-    try {
-      return (int) Getppid.HANDLE.invokeExact();
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
-    }
+    return GETPPID.call(Native.NO_ERRNO);
   }
 
   public static int getuid() {
-    try {
-      return (int) Getuid.HANDLE.invokeExact();
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
-    }
+    return GETUID.call(Native.NO_ERRNO);
   }
 
   public static int getgid() {
-    try {
-      return (int) Getgid.HANDLE.invokeExact();
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
-    }
+    return GETGID.call(Native.NO_ERRNO);
   }
 
   /** Makes the calling process a session and group leader; returns the new session id. */
   public static int setsid() throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int sid = (int) Setsid.HANDLE.invokeExact(err);
+      int sid = SETSID.call(err);
       if (sid < 0) {
         throw new SysException("setsid", Native.errno(err));
       }
       return sid;
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
@@ -109,15 +65,11 @@ public final class Processes {
   public static int getsid(int pid) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int sid = (int) Getsid.HANDLE.invokeExact(err, pid);
+      int sid = GETSID.call(err, pid);
       if (sid < 0) {
         throw new SysException("getsid", String.valueOf(pid), Native.errno(err));
       }
       return sid;
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
@@ -125,13 +77,9 @@ public final class Processes {
   public static void kill(int pid, int signal) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      if ((int) Kill.HANDLE.invokeExact(err, pid, signal) != 0) {
+      if (KILL.call(err, pid, signal) != 0) {
         throw new SysException("kill", pid + " " + Signals.name(signal), Native.errno(err));
       }
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
@@ -156,7 +104,7 @@ public final class Processes {
       MemorySegment err = Native.errnoBuffer(arena);
       MemorySegment status = arena.allocate(INT);
       while (true) {
-        int reaped = (int) Waitpid.HANDLE.invokeExact(err, pid, status, options);
+        int reaped = WAITPID.call(err, pid, Native.ptr(status), options);
         if (reaped > 0) {
           return Optional.of(new WaitStatus(reaped, status.get(INT, 0)));
         }
@@ -168,10 +116,6 @@ public final class Processes {
           throw new SysException("waitpid", String.valueOf(pid), errno);
         }
       }
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
@@ -183,7 +127,7 @@ public final class Processes {
   public static boolean isChildSubreaper() throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment value = arena.allocate(INT);
-      prctl("prctl(PR_GET_CHILD_SUBREAPER)", PR_GET_CHILD_SUBREAPER, value.address());
+      prctl("prctl(PR_GET_CHILD_SUBREAPER)", PR_GET_CHILD_SUBREAPER, Native.ptr(value));
       return value.get(INT, 0) != 0;
     }
   }
@@ -199,13 +143,9 @@ public final class Processes {
   private static void prctl(String call, int option, long arg2) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      if ((int) Prctl.HANDLE.invokeExact(err, option, arg2, 0L, 0L, 0L) != 0) {
+      if (PRCTL.call(err, option, arg2, 0, 0, 0) != 0) {
         throw new SysException(call, Native.errno(err));
       }
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 

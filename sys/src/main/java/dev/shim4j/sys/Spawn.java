@@ -1,13 +1,10 @@
 package dev.shim4j.sys;
 
 import static dev.shim4j.sys.Native.INT;
-import static dev.shim4j.sys.Native.PTR;
-import static dev.shim4j.sys.Native.SHORT;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,68 +44,26 @@ public final class Spawn {
   private static final long ATTR_SIZE = 1024;
   private static final long SIGSET_SIZE = 128;
 
-  // One holder class per downcall: each is linked on first use, not when this class loads
-  // (see Native for why).
-  private static final class FaInit {
-    static final MethodHandle HANDLE =
-        Native.plain("posix_spawn_file_actions_init", Native.fn(INT, PTR));
-  }
-  private static final class FaDestroy {
-    static final MethodHandle HANDLE =
-        Native.plain("posix_spawn_file_actions_destroy", Native.fn(INT, PTR));
-  }
-  private static final class FaAdddup2 {
-    static final MethodHandle HANDLE =
-        Native.plain("posix_spawn_file_actions_adddup2", Native.fn(INT, PTR, INT, INT));
-  }
-  private static final class FaAddclose {
-    static final MethodHandle HANDLE =
-        Native.plain("posix_spawn_file_actions_addclose", Native.fn(INT, PTR, INT));
-  }
-  private static final class FaAddopen {
-    static final MethodHandle HANDLE =
-        Native.plain("posix_spawn_file_actions_addopen", Native.fn(INT, PTR, INT, PTR, INT, INT));
-  }
-  private static final class FaAddchdir {
-    static final Optional<MethodHandle> HANDLE =
-        Native.optional("posix_spawn_file_actions_addchdir_np", Native.fn(INT, PTR, PTR));
-  }
-  private static final class FaAddclosefrom {
-    static final Optional<MethodHandle> HANDLE =
-        Native.optional("posix_spawn_file_actions_addclosefrom_np", Native.fn(INT, PTR, INT));
-  }
-  private static final class AttrInit {
-    static final MethodHandle HANDLE = Native.plain("posix_spawnattr_init", Native.fn(INT, PTR));
-  }
-  private static final class AttrDestroy {
-    static final MethodHandle HANDLE = Native.plain("posix_spawnattr_destroy", Native.fn(INT, PTR));
-  }
-  private static final class AttrSetflags {
-    static final MethodHandle HANDLE =
-        Native.plain("posix_spawnattr_setflags", Native.fn(INT, PTR, SHORT));
-  }
-  private static final class AttrSetsigmask {
-    static final MethodHandle HANDLE =
-        Native.plain("posix_spawnattr_setsigmask", Native.fn(INT, PTR, PTR));
-  }
-  private static final class AttrSetsigdefault {
-    static final MethodHandle HANDLE =
-        Native.plain("posix_spawnattr_setsigdefault", Native.fn(INT, PTR, PTR));
-  }
-  private static final class AttrSetpgroup {
-    static final MethodHandle HANDLE =
-        Native.plain("posix_spawnattr_setpgroup", Native.fn(INT, PTR, INT));
-  }
-  private static final class Sigemptyset {
-    static final MethodHandle HANDLE = Native.plain("sigemptyset", Native.fn(INT, PTR));
-  }
-  private static final class Sigfillset {
-    static final MethodHandle HANDLE = Native.plain("sigfillset", Native.fn(INT, PTR));
-  }
-  private static final class PosixSpawnp {
-    static final MethodHandle HANDLE =
-        Native.plain("posix_spawnp", Native.fn(INT, PTR, PTR, PTR, PTR, PTR, PTR));
-  }
+  // These report errors by return value; errno is not read (Native.NO_ERRNO).
+  private static final Native.Fn FA_INIT = Native.fn("posix_spawn_file_actions_init");
+  private static final Native.Fn FA_DESTROY = Native.fn("posix_spawn_file_actions_destroy");
+  private static final Native.Fn FA_ADDDUP2 = Native.fn("posix_spawn_file_actions_adddup2");
+  private static final Native.Fn FA_ADDCLOSE = Native.fn("posix_spawn_file_actions_addclose");
+  private static final Native.Fn FA_ADDOPEN = Native.fn("posix_spawn_file_actions_addopen");
+  private static final Optional<Native.Fn> FA_ADDCHDIR =
+      Native.optionalFn("posix_spawn_file_actions_addchdir_np");
+  private static final Optional<Native.Fn> FA_ADDCLOSEFROM =
+      Native.optionalFn("posix_spawn_file_actions_addclosefrom_np");
+  private static final Native.Fn ATTR_INIT = Native.fn("posix_spawnattr_init");
+  private static final Native.Fn ATTR_DESTROY = Native.fn("posix_spawnattr_destroy");
+  private static final Native.Fn ATTR_SETFLAGS = Native.fn("posix_spawnattr_setflags");
+  private static final Native.Fn ATTR_SETSIGMASK = Native.fn("posix_spawnattr_setsigmask");
+  private static final Native.Fn ATTR_SETSIGDEFAULT = Native.fn("posix_spawnattr_setsigdefault");
+  private static final Native.Fn ATTR_SETPGROUP = Native.fn("posix_spawnattr_setpgroup");
+  private static final Native.Fn SIGEMPTYSET = Native.fn("sigemptyset");
+  private static final Native.Fn SIGFILLSET = Native.fn("sigfillset");
+  private static final Native.Fn POSIX_SPAWNP = Native.fn("posix_spawnp");
+  private static final MemorySegment NO_ERRNO = Native.NO_ERRNO;
 
   private final List<String> argv;
   private Map<String, String> env;
@@ -142,7 +97,7 @@ public final class Spawn {
 
   /** The child's working directory; null = ours. */
   public Spawn cwd(Path dir) {
-    if (dir != null && FaAddchdir.HANDLE.isEmpty()) {
+    if (dir != null && FA_ADDCHDIR.isEmpty()) {
       throw new UnsupportedOperationException("glibc lacks posix_spawn_file_actions_addchdir_np");
     }
     this.cwd = dir;
@@ -198,32 +153,28 @@ public final class Spawn {
       }
       MemorySegment fa = arena.allocate(FILE_ACTIONS_SIZE, 16);
       MemorySegment attr = arena.allocate(ATTR_SIZE, 16);
-      check("posix_spawn_file_actions_init", (int) FaInit.HANDLE.invokeExact(fa));
+      check("posix_spawn_file_actions_init", FA_INIT.call(NO_ERRNO, Native.ptr(fa)));
       try {
-        check("posix_spawnattr_init", (int) AttrInit.HANDLE.invokeExact(attr));
+        check("posix_spawnattr_init", ATTR_INIT.call(NO_ERRNO, Native.ptr(attr)));
         try {
           addFileActions(arena, fa, moves, maxTarget);
           setAttributes(arena, attr);
           MemorySegment pid = arena.allocate(INT);
           List<String> envp = new ArrayList<>();
           (env == null ? System.getenv() : env).forEach((k, v) -> envp.add(k + "=" + v));
-          int rc = (int) PosixSpawnp.HANDLE.invokeExact(
-              pid, arena.allocateFrom(argv.getFirst()), fa, attr,
-              Native.stringArray(arena, argv), Native.stringArray(arena, envp));
+          int rc = POSIX_SPAWNP.call(NO_ERRNO, Native.ptr(pid),
+              Native.ptr(arena.allocateFrom(argv.getFirst())), Native.ptr(fa), Native.ptr(attr),
+              Native.ptr(Native.stringArray(arena, argv)), Native.ptr(Native.stringArray(arena, envp)));
           if (rc != 0) {
             throw new SysException("posix_spawn", argv.getFirst(), rc);
           }
           return pid.get(INT, 0);
         } finally {
-          int ignored = (int) AttrDestroy.HANDLE.invokeExact(attr);
+          ATTR_DESTROY.call(NO_ERRNO, Native.ptr(attr));
         }
       } finally {
-        int ignored = (int) FaDestroy.HANDLE.invokeExact(fa);
+        FA_DESTROY.call(NO_ERRNO, Native.ptr(fa));
       }
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     } finally {
       for (int[] move : moves) {
         Fds.closeQuietly(move[0]);
@@ -232,60 +183,60 @@ public final class Spawn {
   }
 
   private void addFileActions(Arena arena, MemorySegment fa, List<int[]> moves, int maxTarget)
-      throws Throwable {
+      throws SysException {
     Set<Integer> targets = new TreeSet<>();
     for (int[] move : moves) {
       // dup2 onto the target also clears close-on-exec there
-      check("posix_spawn_file_actions_adddup2", (int) FaAdddup2.HANDLE.invokeExact(fa, move[0], move[1]));
+      check("posix_spawn_file_actions_adddup2", FA_ADDDUP2.call(NO_ERRNO, Native.ptr(fa), move[0], move[1]));
       targets.add(move[1]);
     }
     MemorySegment devNullPath = arena.allocateFrom("/dev/null");
     for (int fd : devNull) {
       check("posix_spawn_file_actions_addopen",
-          (int) FaAddopen.HANDLE.invokeExact(fa, fd, devNullPath, Fds.O_RDWR, 0));
+          FA_ADDOPEN.call(NO_ERRNO, Native.ptr(fa), fd, Native.ptr(devNullPath), Fds.O_RDWR, 0));
       targets.add(fd);
     }
     // Descriptors between 3 and the highest target that nobody asked for: close (glibc ignores
     // EBADF for these), then everything above the highest target.
     for (int fd = 3; fd <= maxTarget; fd++) {
       if (!targets.contains(fd)) {
-        check("posix_spawn_file_actions_addclose", (int) FaAddclose.HANDLE.invokeExact(fa, fd));
+        check("posix_spawn_file_actions_addclose", FA_ADDCLOSE.call(NO_ERRNO, Native.ptr(fa), fd));
       }
     }
-    if (FaAddclosefrom.HANDLE.isPresent()) {
+    if (FA_ADDCLOSEFROM.isPresent()) {
       check("posix_spawn_file_actions_addclosefrom_np",
-          (int) FaAddclosefrom.HANDLE.get().invokeExact(fa, maxTarget + 1));
+          FA_ADDCLOSEFROM.get().call(NO_ERRNO, Native.ptr(fa), maxTarget + 1));
     } else {
       for (int fd : openDescriptors()) {
         if (fd > maxTarget) {
-          check("posix_spawn_file_actions_addclose", (int) FaAddclose.HANDLE.invokeExact(fa, fd));
+          check("posix_spawn_file_actions_addclose", FA_ADDCLOSE.call(NO_ERRNO, Native.ptr(fa), fd));
         }
       }
     }
     if (cwd != null) {
       check("posix_spawn_file_actions_addchdir_np",
-          (int) FaAddchdir.HANDLE.get().invokeExact(fa, arena.allocateFrom(cwd.toString())));
+          FA_ADDCHDIR.get().call(NO_ERRNO, Native.ptr(fa), Native.ptr(arena.allocateFrom(cwd.toString()))));
     }
   }
 
-  private void setAttributes(Arena arena, MemorySegment attr) throws Throwable {
+  private void setAttributes(Arena arena, MemorySegment attr) throws SysException {
     short flags = (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     if (newSession) {
       flags |= POSIX_SPAWN_SETSID;
     } else if (newProcessGroup) {
       flags |= POSIX_SPAWN_SETPGROUP;
-      check("posix_spawnattr_setpgroup", (int) AttrSetpgroup.HANDLE.invokeExact(attr, 0));
+      check("posix_spawnattr_setpgroup", ATTR_SETPGROUP.call(NO_ERRNO, Native.ptr(attr), 0));
     }
     MemorySegment empty = arena.allocate(SIGSET_SIZE, 8);
     MemorySegment all = arena.allocate(SIGSET_SIZE, 8);
-    check("sigemptyset", (int) Sigemptyset.HANDLE.invokeExact(empty));
-    check("sigfillset", (int) Sigfillset.HANDLE.invokeExact(all));
+    check("sigemptyset", SIGEMPTYSET.call(NO_ERRNO, Native.ptr(empty)));
+    check("sigfillset", SIGFILLSET.call(NO_ERRNO, Native.ptr(all)));
     // sigfillset leaves out glibc's internal signals 32 and 33; without their bits glibc's spawn
     // sets them to SIG_IGN in the child, and an ignored disposition survives exec.
     all.set(Native.LONG, 0, all.get(Native.LONG, 0) | (1L << 31) | (1L << 32));
-    check("posix_spawnattr_setsigmask", (int) AttrSetsigmask.HANDLE.invokeExact(attr, empty));
-    check("posix_spawnattr_setsigdefault", (int) AttrSetsigdefault.HANDLE.invokeExact(attr, all));
-    check("posix_spawnattr_setflags", (int) AttrSetflags.HANDLE.invokeExact(attr, flags));
+    check("posix_spawnattr_setsigmask", ATTR_SETSIGMASK.call(NO_ERRNO, Native.ptr(attr), Native.ptr(empty)));
+    check("posix_spawnattr_setsigdefault", ATTR_SETSIGDEFAULT.call(NO_ERRNO, Native.ptr(attr), Native.ptr(all)));
+    check("posix_spawnattr_setflags", ATTR_SETFLAGS.call(NO_ERRNO, Native.ptr(attr), flags));
   }
 
   private static void check(String call, int rc) throws SysException {

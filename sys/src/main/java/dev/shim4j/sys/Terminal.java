@@ -1,13 +1,9 @@
 package dev.shim4j.sys;
 
-import static dev.shim4j.sys.Native.INT;
-import static dev.shim4j.sys.Native.LONG;
-import static dev.shim4j.sys.Native.PTR;
 import static dev.shim4j.sys.Native.SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 
 /** Pseudo-terminals: open a pair (tests, local consoles) and get/set a terminal's window size. */
@@ -15,24 +11,11 @@ public final class Terminal {
   private static final long TIOCGWINSZ = 0x5413;
   private static final long TIOCSWINSZ = 0x5414;
 
-  // One holder class per downcall: each is linked on first use, not when this class loads
-  // (see Native for why).
-  private static final class Ioctl {
-    static final MethodHandle HANDLE =
-        Native.variadicWithErrno("ioctl", Native.fn(INT, INT, LONG, PTR), 2);
-  }
-  private static final class PosixOpenpt {
-    static final MethodHandle HANDLE = Native.withErrno("posix_openpt", Native.fn(INT, INT));
-  }
-  private static final class Grantpt {
-    static final MethodHandle HANDLE = Native.withErrno("grantpt", Native.fn(INT, INT));
-  }
-  private static final class Unlockpt {
-    static final MethodHandle HANDLE = Native.withErrno("unlockpt", Native.fn(INT, INT));
-  }
-  private static final class PtsnameR {
-    static final MethodHandle HANDLE = Native.plain("ptsname_r", Native.fn(INT, INT, PTR, LONG));
-  }
+  private static final Native.Fn IOCTL = Native.fn("ioctl"); // variadic: see Native
+  private static final Native.Fn POSIX_OPENPT = Native.fn("posix_openpt");
+  private static final Native.Fn GRANTPT = Native.fn("grantpt");
+  private static final Native.Fn UNLOCKPT = Native.fn("unlockpt");
+  private static final Native.Fn PTSNAME_R = Native.fn("ptsname_r"); // returns the error number
 
   private Terminal() {}
 
@@ -57,31 +40,27 @@ public final class Terminal {
   public static Pty openPty() throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int master = (int) PosixOpenpt.HANDLE.invokeExact(err, Fds.O_RDWR | Fds.O_NOCTTY | Fds.O_CLOEXEC);
+      int master = POSIX_OPENPT.call(err, Fds.O_RDWR | Fds.O_NOCTTY | Fds.O_CLOEXEC);
       if (master < 0) {
         throw new SysException("posix_openpt", Native.errno(err));
       }
       try {
-        if ((int) Grantpt.HANDLE.invokeExact(err, master) != 0) {
+        if (GRANTPT.call(err, master) != 0) {
           throw new SysException("grantpt", Native.errno(err));
         }
-        if ((int) Unlockpt.HANDLE.invokeExact(err, master) != 0) {
+        if (UNLOCKPT.call(err, master) != 0) {
           throw new SysException("unlockpt", Native.errno(err));
         }
         MemorySegment name = arena.allocate(128);
-        int rc = (int) PtsnameR.HANDLE.invokeExact(master, name, 128L);
+        int rc = PTSNAME_R.call(Native.NO_ERRNO, master, Native.ptr(name), name.byteSize());
         if (rc != 0) {
           throw new SysException("ptsname_r", rc);
         }
         return new Pty(master, Path.of(name.getString(0)));
-      } catch (Throwable t) {
+      } catch (SysException | RuntimeException | Error e) {
         Fds.closeQuietly(master);
-        throw t;
+        throw e;
       }
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
@@ -107,14 +86,8 @@ public final class Terminal {
   private static void ioctl(String call, int fd, long request, MemorySegment arg, Arena arena)
       throws SysException {
     MemorySegment err = Native.errnoBuffer(arena);
-    try {
-      if ((int) Ioctl.HANDLE.invokeExact(err, fd, request, arg) != 0) {
-        throw new SysException(call, String.valueOf(fd), Native.errno(err));
-      }
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
+    if (IOCTL.call(err, fd, request, Native.ptr(arg)) != 0) {
+      throw new SysException(call, String.valueOf(fd), Native.errno(err));
     }
   }
 }

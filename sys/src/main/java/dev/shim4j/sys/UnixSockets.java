@@ -2,12 +2,10 @@ package dev.shim4j.sys;
 
 import static dev.shim4j.sys.Native.INT;
 import static dev.shim4j.sys.Native.LONG;
-import static dev.shim4j.sys.Native.PTR;
 import static dev.shim4j.sys.Native.SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,38 +32,15 @@ public final class UnixSockets {
   private static final long SOCKADDR_UN_SIZE = 110;
   private static final int MAX_PATH_BYTES = 107;
 
-  // One holder class per downcall: each is linked on first use, not when this class loads
-  // (see Native for why).
-  private static final class Socket {
-    static final MethodHandle HANDLE = Native.withErrno("socket", Native.fn(INT, INT, INT, INT));
-  }
-  private static final class Socketpair {
-    static final MethodHandle HANDLE =
-        Native.withErrno("socketpair", Native.fn(INT, INT, INT, INT, PTR));
-  }
-  private static final class Bind {
-    static final MethodHandle HANDLE = Native.withErrno("bind", Native.fn(INT, INT, PTR, INT));
-  }
-  private static final class Listen {
-    static final MethodHandle HANDLE = Native.withErrno("listen", Native.fn(INT, INT, INT));
-  }
-  private static final class Connect {
-    static final MethodHandle HANDLE = Native.withErrno("connect", Native.fn(INT, INT, PTR, INT));
-  }
-  private static final class Accept4 {
-    static final MethodHandle HANDLE =
-        Native.withErrno("accept4", Native.fn(INT, INT, PTR, PTR, INT));
-  }
-  private static final class Getsockopt {
-    static final MethodHandle HANDLE =
-        Native.withErrno("getsockopt", Native.fn(INT, INT, INT, INT, PTR, PTR));
-  }
-  private static final class Sendmsg {
-    static final MethodHandle HANDLE = Native.withErrno("sendmsg", Native.fn(LONG, INT, PTR, INT));
-  }
-  private static final class Recvmsg {
-    static final MethodHandle HANDLE = Native.withErrno("recvmsg", Native.fn(LONG, INT, PTR, INT));
-  }
+  private static final Native.Fn SOCKET = Native.fn("socket");
+  private static final Native.Fn SOCKETPAIR = Native.fn("socketpair");
+  private static final Native.Fn BIND = Native.fn("bind");
+  private static final Native.Fn LISTEN = Native.fn("listen");
+  private static final Native.Fn CONNECT = Native.fn("connect");
+  private static final Native.Fn ACCEPT4 = Native.fn("accept4");
+  private static final Native.Fn GETSOCKOPT = Native.fn("getsockopt");
+  private static final Native.Fn SENDMSG = Native.fn("sendmsg");
+  private static final Native.Fn RECVMSG = Native.fn("recvmsg");
 
   private UnixSockets() {}
 
@@ -92,15 +67,11 @@ public final class UnixSockets {
   public static int socket() throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      int fd = (int) Socket.HANDLE.invokeExact(err, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      int fd = SOCKET.call(err, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
       if (fd < 0) {
         throw new SysException("socket", Native.errno(err));
       }
       return fd;
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
@@ -108,14 +79,10 @@ public final class UnixSockets {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
       MemorySegment sv = arena.allocate(INT, 2);
-      if ((int) Socketpair.HANDLE.invokeExact(err, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+      if (SOCKETPAIR.call(err, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, Native.ptr(sv)) != 0) {
         throw new SysException("socketpair", Native.errno(err));
       }
       return new Pair(sv.getAtIndex(INT, 0), sv.getAtIndex(INT, 1));
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
@@ -145,23 +112,19 @@ public final class UnixSockets {
   }
 
   public static void bind(int fd, Path path) throws SysException {
-    addressCall("bind", Bind.HANDLE, fd, path);
+    addressCall("bind", BIND, fd, path);
   }
 
   public static void connect(int fd, Path path) throws SysException {
-    addressCall("connect", Connect.HANDLE, fd, path);
+    addressCall("connect", CONNECT, fd, path);
   }
 
   public static void listen(int fd, int backlog) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      if ((int) Listen.HANDLE.invokeExact(err, fd, backlog) != 0) {
+      if (LISTEN.call(err, fd, backlog) != 0) {
         throw new SysException("listen", String.valueOf(fd), Native.errno(err));
       }
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
@@ -181,8 +144,7 @@ public final class UnixSockets {
       if (revents != 0) {
         try (Arena arena = Arena.ofConfined()) {
           MemorySegment err = Native.errnoBuffer(arena);
-          int fd = (int) Accept4.HANDLE.invokeExact(
-              err, listenFd, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC);
+          int fd = ACCEPT4.call(err, listenFd, 0, 0, SOCK_CLOEXEC);
           if (fd >= 0) {
             return fd;
           }
@@ -190,10 +152,6 @@ public final class UnixSockets {
           if (errno != Errno.EAGAIN && errno != Errno.EINTR && errno != 103 /* ECONNABORTED */) {
             throw new SysException("accept", String.valueOf(listenFd), errno);
           }
-        } catch (SysException e) {
-          throw e;
-        } catch (Throwable t) {
-          throw Native.unexpected(t);
         }
       }
       if (System.nanoTime() - deadline >= 0) {
@@ -209,14 +167,10 @@ public final class UnixSockets {
       MemorySegment cred = arena.allocate(12, 4);
       MemorySegment len = arena.allocate(INT);
       len.set(INT, 0, 12);
-      if ((int) Getsockopt.HANDLE.invokeExact(err, fd, SOL_SOCKET, SO_PEERCRED, cred, len) != 0) {
+      if (GETSOCKOPT.call(err, fd, SOL_SOCKET, SO_PEERCRED, Native.ptr(cred), Native.ptr(len)) != 0) {
         throw new SysException("getsockopt(SO_PEERCRED)", String.valueOf(fd), Native.errno(err));
       }
       return new PeerCredentials(cred.get(INT, 0), cred.get(INT, 4), cred.get(INT, 8));
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
@@ -237,7 +191,7 @@ public final class UnixSockets {
       control.set(INT, 16, fdToSend);
       MemorySegment msg = msghdr(arena, iov, control, 24);
       while (true) {
-        long n = (long) Sendmsg.HANDLE.invokeExact(err, socket, msg, MSG_NOSIGNAL);
+        long n = SENDMSG.callLong(err, socket, Native.ptr(msg), MSG_NOSIGNAL);
         if (n >= 0) {
           return;
         }
@@ -246,10 +200,6 @@ public final class UnixSockets {
           throw new SysException("sendmsg", String.valueOf(socket), errno);
         }
       }
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
@@ -268,7 +218,7 @@ public final class UnixSockets {
       MemorySegment msg = msghdr(arena, iov, control, 64);
       long n;
       while (true) {
-        n = (long) Recvmsg.HANDLE.invokeExact(err, socket, msg, MSG_CMSG_CLOEXEC);
+        n = RECVMSG.callLong(err, socket, Native.ptr(msg), MSG_CMSG_CLOEXEC);
         if (n >= 0) {
           break;
         }
@@ -304,33 +254,29 @@ public final class UnixSockets {
       }
       byte[] data = Arrays.copyOf(payload.toArray(Native.BYTE), (int) n);
       return new ReceivedFd(fd, data);
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 
   private static MemorySegment iovec(Arena arena, MemorySegment base, long len) {
     MemorySegment iov = arena.allocate(16, 8);
-    iov.set(Native.ADDRESS, 0, base);
+    Native.setPointer(iov, 0, base);
     iov.set(LONG, 8, len);
     return iov;
   }
 
   private static MemorySegment msghdr(Arena arena, MemorySegment iov, MemorySegment control, long controlLen) {
     MemorySegment msg = arena.allocate(56, 8);
-    msg.set(Native.ADDRESS, 0, MemorySegment.NULL);
+    Native.setPointer(msg, 0, MemorySegment.NULL);
     msg.set(INT, 8, 0);
-    msg.set(Native.ADDRESS, 16, iov);
+    Native.setPointer(msg, 16, iov);
     msg.set(LONG, 24, 1L);
-    msg.set(Native.ADDRESS, 32, control);
+    Native.setPointer(msg, 32, control);
     msg.set(LONG, 40, controlLen);
     msg.set(INT, 48, 0);
     return msg;
   }
 
-  private static void addressCall(String call, MethodHandle handle, int fd, Path path)
+  private static void addressCall(String call, Native.Fn fn, int fd, Path path)
       throws SysException {
     byte[] bytes = path.toString().getBytes(StandardCharsets.UTF_8);
     if (bytes.length > MAX_PATH_BYTES) {
@@ -343,7 +289,7 @@ public final class UnixSockets {
       MemorySegment.copy(bytes, 0, addr, Native.BYTE, 2, bytes.length);
       int len = 2 + bytes.length + 1;
       while (true) {
-        if ((int) handle.invokeExact(err, fd, addr, len) == 0) {
+        if (fn.call(err, fd, Native.ptr(addr), len) == 0) {
           return;
         }
         int errno = Native.errno(err);
@@ -351,10 +297,6 @@ public final class UnixSockets {
           throw new SysException(call, path.toString(), errno);
         }
       }
-    } catch (SysException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw Native.unexpected(t);
     }
   }
 }

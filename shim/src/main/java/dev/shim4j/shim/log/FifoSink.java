@@ -27,9 +27,14 @@ final class FifoSink implements LogSink {
   /** Set after a line found the pipe full for a whole wait: drop at once until a write succeeds. */
   private boolean stalled;
 
+  /**
+   * Opens nothing yet: the first line opens the FIFO, on the log writer's thread. The open is a
+   * native call, and the first native call of a JVM costs tens of milliseconds of linking that a
+   * {@code start} (which usually logs nothing) must not pay while containerd waits for it.
+   */
   FifoSink(Path fifo) {
     this.fifo = fifo;
-    tryOpen();
+    this.nextOpenAttempt = System.nanoTime();
   }
 
   /** True while a reader holds the FIFO open (as far as the last open/write could tell). */

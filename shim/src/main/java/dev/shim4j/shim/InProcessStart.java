@@ -1,0 +1,79 @@
+package dev.shim4j.shim;
+
+import dev.shim4j.sys.Processes;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.nio.channels.ServerSocketChannel;
+import java.util.Optional;
+
+/**
+ * A {@code start} that becomes the daemon itself instead of spawning a second JVM.
+ *
+ * <p>Go's shim re-executes itself for the daemon: a new process costs it a millisecond. A new JVM
+ * costs a whole JVM start, paid twice before containerd's first call is answered. So the
+ * distribution's launcher runs {@code start} already detached, in a session of its own with stdin
+ * from containerd and stdout on a pipe the launcher reads, and sets {@link #PROPERTY}. Then
+ * {@link Daemon#spawn} binds the listening socket in this process and parks it here, the bootstrap
+ * prints the answer, lets go of stdin, stdout and stderr (the launcher sees end-of-file and
+ * answers containerd) and goes on serving on that socket.
+ *
+ * <p>Without the property (a shim run as plain {@code java -cp ...}) nothing changes: the daemon
+ * is spawned, as it must be when nobody has detached this process from containerd.
+ */
+final class InProcessStart {
+  /** Set to {@value #IN_PROCESS} by a launcher that has detached {@code start} from containerd. */
+  static final String PROPERTY = "dev.shim4j.start";
+  static final String IN_PROCESS = "in-process";
+
+  private static ServerSocketChannel claimed;
+
+  private InProcessStart() {}
+
+  static boolean enabled() {
+    return IN_PROCESS.equals(System.getProperty(PROPERTY));
+  }
+
+  /**
+   * Sets up native calls (FFM) on a second core while the first computes the answer. The daemon
+   * this process is about to become needs them at once (subreaper, reaper), and the first native
+   * call of a JVM costs tens of milliseconds; {@code start} itself makes none, and containerd,
+   * waiting for the answer, leaves the other core idle.
+   */
+  static void prepareNativeCalls() {
+    Thread.ofPlatform().daemon().name("native-warmup").start(Processes::getpid);
+  }
+
+  /** Keeps the listener of the daemon this process is about to become. */
+  static synchronized void claim(ServerSocketChannel listener) {
+    if (claimed != null) {
+      throw new IllegalStateException("this start already claimed a listener");
+    }
+    claimed = listener;
+  }
+
+  /** The listener claimed during {@code start}, once. */
+  static synchronized Optional<ServerSocketChannel> take() {
+    ServerSocketChannel listener = claimed;
+    claimed = null;
+    return Optional.ofNullable(listener);
+  }
+
+  /**
+   * Lets go of containerd's pipes: the JDK closes descriptors 0, 1 and 2 by pointing them at
+   * /dev/null, so nothing can reuse those numbers and stray writes go nowhere.
+   */
+  static void releaseStdio() {
+    System.out.flush();
+    System.out.close();
+    System.err.flush();
+    System.err.close();
+    try {
+      System.in.close();
+      // System.err may have been replaced (StderrDiversion); descriptor 2 itself must go too.
+      new FileOutputStream(FileDescriptor.err).close();
+    } catch (IOException e) {
+      // Nothing to do: the launcher then waits for this process's exit instead.
+    }
+  }
+}
