@@ -10,6 +10,18 @@ import java.lang.invoke.MethodHandle;
 
 /** madvise(2) on ranges of this process's address space. */
 public final class Madvise {
+  /**
+   * Expect random access: besides no read-ahead, a page fault maps only the faulting page of a
+   * file, not the kernel's usual batch of its cached neighbours ("fault-around").
+   */
+  public static final int MADV_RANDOM = 1;
+
+  /**
+   * No transparent huge pages: a file cached in 2 MB folios would otherwise be mapped back 2 MB at
+   * a time, whatever page of it was touched.
+   */
+  public static final int MADV_NOHUGEPAGE = 15;
+
   /** The range's pages are dropped from this process; file-backed ones fault back in from the file. */
   public static final int MADV_DONTNEED = 4;
 
