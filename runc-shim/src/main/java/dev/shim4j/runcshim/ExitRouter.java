@@ -29,7 +29,8 @@ final class ExitRouter {
 
   ExitRouter(ExitSubscription subscription) {
     this.subscription = subscription;
-    Thread.ofPlatform().daemon().name("exit-router").start(this::loop);
+    // Virtual: it waits on the reaper's queue; a platform thread's stack would stay resident.
+    Thread.ofVirtual().name("exit-router").start(this::loop);
   }
 
   /**

@@ -360,14 +360,10 @@ final class ProcessStdio implements AutoCloseable {
     outputCopies.add(done);
     own(src); // close() ends a copy a lingering grandchild would keep alive
     copyThread(() -> {
-      byte[] buf = new byte[32 * 1024];
       try {
-        int n;
-        while ((n = src.read(buf)) >= 0) {
-          if (n > 0) {
-            sink.write(buf, 0, n);
-          }
-        }
+        // sys's fd streams copy without a buffer of their own between reads: an idle copy
+        // (most of a container's life) costs only its virtual thread.
+        src.transferTo(sink);
       } catch (IOException e) {
         if (!closed) {
           LOG.log(Level.DEBUG, "copy of " + name + " " + stream + " ended: " + e.getMessage());

@@ -3,6 +3,7 @@ package dev.shim4j.sys;
 import static dev.shim4j.sys.Native.LONG;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 
 /** eventfd(2) counters, and the cgroup v1 OOM notification that is delivered through one. */
 public final class EventFds {
@@ -52,11 +54,15 @@ public final class EventFds {
 
   /**
    * Reads and resets the counter, waiting at most {@code timeout} for it to become non-zero (poll
-   * in slices of the caller's choosing keeps a watcher thread cancellable).
+   * in slices of the caller's choosing keeps a watcher thread cancellable). A virtual thread parks
+   * on the shared descriptor poller instead of blocking its carrier in poll(2), so a watcher per
+   * eventfd costs no OS thread.
    */
   public static OptionalLong read(int fd, Duration timeout) throws SysException {
     int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(0, timeout.toMillis()));
-    short revents = Fds.poll(fd, Fds.POLLIN, millis);
+    short revents = Thread.currentThread().isVirtual()
+        ? awaitParked(fd, millis)
+        : Fds.poll(fd, Fds.POLLIN, millis);
     if ((revents & Fds.POLLNVAL) != 0) {
       throw new SysException("poll", String.valueOf(fd), Errno.EBADF);
     }
@@ -77,6 +83,20 @@ public final class EventFds {
         throw e;
       }
       return OptionalLong.of(buf.get(LONG, 0));
+    }
+  }
+
+  private static short awaitParked(int fd, int millis) throws SysException {
+    try {
+      return FdPoller.get().await(fd, Fds.POLLIN, millis, new CompletableFuture<>());
+    } catch (SysException e) {
+      throw e;
+    } catch (InterruptedIOException e) {
+      // The interrupt stays set; a watcher loop that went on would only spin on it.
+      throw new SysException("epoll_wait", String.valueOf(fd), Errno.EINTR);
+    } catch (IOException e) {
+      // Only a completed wake future raises this, and nobody else holds ours.
+      throw new SysException("epoll_wait", String.valueOf(fd), Errno.EIO);
     }
   }
 

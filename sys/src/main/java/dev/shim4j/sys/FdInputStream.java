@@ -2,6 +2,7 @@ package dev.shim4j.sys;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -43,33 +44,87 @@ public final class FdInputStream extends InputStream {
     if (!handle.acquire()) {
       throw new IOException("Stream closed");
     }
-    try (Arena arena = Arena.ofConfined()) {
-      int chunk = Math.min(len, MAX_CHUNK);
-      MemorySegment buf = arena.allocate(chunk);
+    try {
       while (true) {
-        if (handle.await(Fds.POLLIN, -1) == 0) {
-          continue;
-        }
-        int n;
-        try {
-          n = Fds.read(handle.fd(), buf, chunk);
-        } catch (SysException e) {
-          if (e.errno() == Errno.EAGAIN) {
-            continue; // O_NONBLOCK descriptor and a spurious wakeup
+        try (Arena arena = Arena.ofConfined()) {
+          MemorySegment buf = awaitAndRead(arena, Math.min(len, MAX_CHUNK));
+          if (buf == null) {
+            continue;
           }
-          if (e.errno() == Errno.EIO) {
-            return -1; // a pty master after the slave side closed
+          int n = (int) buf.byteSize();
+          if (n == 0) {
+            return -1;
           }
-          throw e;
-        }
-        if (n > 0) {
           MemorySegment.copy(buf, Native.BYTE, 0, b, off, n);
+          return n;
         }
-        return n;
       }
     } finally {
       handle.release();
     }
+  }
+
+  /**
+   * Copies everything up to end of file into {@code out}. Between reads it holds no buffer: the
+   * native one is allocated once data is there and freed after it is written, so an idle copy (a
+   * container's stdio waiting for output, for days) costs no memory beyond its thread. Into an
+   * {@link FdOutputStream} the bytes go native to native, without a heap copy.
+   */
+  @Override
+  public long transferTo(OutputStream out) throws IOException {
+    java.util.Objects.requireNonNull(out, "out");
+    long total = 0;
+    while (true) {
+      try (Arena arena = Arena.ofConfined()) {
+        MemorySegment buf;
+        if (!handle.acquire()) {
+          throw new IOException("Stream closed");
+        }
+        try {
+          buf = awaitAndRead(arena, MAX_CHUNK);
+        } finally {
+          handle.release(); // as between read() calls: a close meanwhile releases the descriptor
+        }
+        if (buf == null) {
+          continue;
+        }
+        int n = (int) buf.byteSize();
+        if (n == 0) {
+          return total;
+        }
+        if (out instanceof FdOutputStream fdOut) {
+          fdOut.write(buf);
+        } else {
+          out.write(buf.toArray(Native.BYTE));
+        }
+        total += n;
+      }
+    }
+  }
+
+  /**
+   * Between acquire and release: waits until readable, then reads up to {@code max} bytes into a
+   * buffer of {@code arena} allocated only now. Returns the bytes read (empty at end of file), or
+   * null when there was nothing to read after all (a spurious wake-up).
+   */
+  private MemorySegment awaitAndRead(Arena arena, int max) throws IOException {
+    if (handle.await(Fds.POLLIN, -1) == 0) {
+      return null;
+    }
+    MemorySegment buf = arena.allocate(max);
+    int n;
+    try {
+      n = Fds.read(handle.fd(), buf, max);
+    } catch (SysException e) {
+      if (e.errno() == Errno.EAGAIN) {
+        return null; // O_NONBLOCK descriptor and a spurious wakeup
+      }
+      if (e.errno() == Errno.EIO) {
+        return buf.asSlice(0, 0); // a pty master after the slave side closed
+      }
+      throw e;
+    }
+    return buf.asSlice(0, Math.max(0, n));
   }
 
   @Override

@@ -45,28 +45,45 @@ public final class FdOutputStream extends OutputStream {
     }
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment buf = arena.allocate(Math.min(len, MAX_CHUNK));
-      int perCall = Thread.currentThread().isVirtual() ? VIRTUAL_WRITE : MAX_CHUNK;
       int done = 0;
       while (done < len) {
         int chunk = Math.min(len - done, MAX_CHUNK);
         MemorySegment.copy(b, off + done, buf, Native.BYTE, 0, chunk);
-        int sent = 0;
-        while (sent < chunk) {
-          if (handle.await(Fds.POLLOUT, -1) == 0) {
-            continue;
-          }
-          try {
-            sent += Fds.write(handle.fd(), buf.asSlice(sent), Math.min(chunk - sent, perCall));
-          } catch (SysException e) {
-            if (e.errno() != Errno.EAGAIN) {
-              throw e;
-            }
-          }
-        }
+        writeAcquired(buf.asSlice(0, chunk));
         done += chunk;
       }
     } finally {
       handle.release();
+    }
+  }
+
+  /** Writes all of a native buffer (no heap copy: {@link FdInputStream#transferTo} uses it). */
+  void write(MemorySegment data) throws IOException {
+    if (!handle.acquire()) {
+      throw new IOException("Stream closed");
+    }
+    try {
+      writeAcquired(data);
+    } finally {
+      handle.release();
+    }
+  }
+
+  private void writeAcquired(MemorySegment data) throws IOException {
+    int perCall = Thread.currentThread().isVirtual() ? VIRTUAL_WRITE : MAX_CHUNK;
+    long len = data.byteSize();
+    long sent = 0;
+    while (sent < len) {
+      if (handle.await(Fds.POLLOUT, -1) == 0) {
+        continue;
+      }
+      try {
+        sent += Fds.write(handle.fd(), data.asSlice(sent), (int) Math.min(len - sent, perCall));
+      } catch (SysException e) {
+        if (e.errno() != Errno.EAGAIN) {
+          throw e;
+        }
+      }
     }
   }
 

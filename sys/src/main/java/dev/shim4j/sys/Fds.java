@@ -357,6 +357,27 @@ public final class Fds {
     }
   }
 
+  /**
+   * Like {@link #poll(int, short, int)}, but a virtual thread parks on the shared descriptor
+   * poller instead of blocking its carrier in poll(2). EINTR or an interrupt of the parked thread
+   * returns 0 (the interrupt stays set).
+   */
+  public static short awaitReady(int fd, short events, int timeoutMillis) throws SysException {
+    if (!Thread.currentThread().isVirtual()) {
+      return poll(fd, events, timeoutMillis);
+    }
+    try {
+      return FdPoller.get().await(fd, events, timeoutMillis, new java.util.concurrent.CompletableFuture<>());
+    } catch (SysException e) {
+      throw e;
+    } catch (java.io.InterruptedIOException e) {
+      return 0;
+    } catch (java.io.IOException e) {
+      // Only a completed wake future raises this, and nobody else holds ours.
+      throw new SysException("epoll_wait", String.valueOf(fd), Errno.EIO);
+    }
+  }
+
   /** poll(2) over {@code count} struct pollfd in {@code pfds}; 0 on timeout or EINTR. */
   static int poll(MemorySegment pfds, int count, int timeoutMillis) throws SysException {
     for (int i = 0; i < count; i++) {

@@ -27,6 +27,58 @@ class EventFdsTest {
     }
   }
 
+  /**
+   * Virtual threads waiting on eventfds park instead of blocking their carriers in poll(2): far
+   * more waiters than carriers all wait at once, and each wakes for its own counter.
+   */
+  @Test
+  void virtualThreadsParkWhileWaitingForCounters() throws Exception {
+    int waiters = 4 * Runtime.getRuntime().availableProcessors() + 8;
+    int[] fds = new int[waiters];
+    java.util.List<java.util.concurrent.CompletableFuture<java.util.OptionalLong>> results =
+        new java.util.ArrayList<>();
+    java.util.concurrent.CountDownLatch waiting = new java.util.concurrent.CountDownLatch(waiters);
+    try {
+      for (int i = 0; i < waiters; i++) {
+        fds[i] = EventFds.create(0);
+        int fd = fds[i];
+        var result = new java.util.concurrent.CompletableFuture<java.util.OptionalLong>();
+        results.add(result);
+        Thread.ofVirtual().start(() -> {
+          try {
+            waiting.countDown();
+            result.complete(EventFds.read(fd, Duration.ofSeconds(30)));
+          } catch (Throwable t) {
+            result.completeExceptionally(t);
+          }
+        });
+      }
+      assertThat(waiting.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("all waiters started").isTrue();
+      // A timed-out wait on a virtual thread reports no value, as on a platform thread.
+      var idle = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try {
+          return EventFds.read(fds[0], Duration.ofMillis(50));
+        } catch (SysException e) {
+          throw new IllegalStateException(e);
+        }
+      }, r -> Thread.ofVirtual().start(r));
+      assertThat(idle.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEmpty();
+      for (int i = waiters - 1; i > 0; i--) {
+        EventFds.write(fds[i], i);
+      }
+      for (int i = 1; i < waiters; i++) {
+        assertThat(results.get(i).get(10, java.util.concurrent.TimeUnit.SECONDS)).hasValue(i);
+      }
+      assertThat(results.get(0)).isNotDone();
+      EventFds.write(fds[0], 7);
+      assertThat(results.get(0).get(10, java.util.concurrent.TimeUnit.SECONDS)).hasValue(7);
+    } finally {
+      for (int fd : fds) {
+        Fds.closeQuietly(fd);
+      }
+    }
+  }
+
   @Test
   void oomRegistrationWritesBothDescriptors() throws Exception {
     Files.writeString(tmp.resolve("memory.oom_control"), "oom_kill_disable 0\n");

@@ -52,10 +52,12 @@ public final class Client implements AutoCloseable {
   private Client(SocketChannel channel, int maxMessageSize) {
     this.channel = channel;
     // Callers are threads we do not own and may be interrupted, which would close the channel
-    // under a write: a writer thread of our own does the writing.
+    // under a write: a writer thread of our own does the writing. Both threads are virtual: they
+    // mostly wait (socket channels park a virtual thread), and a platform thread's stack costs
+    // ~100 KB resident in a long-lived shim.
     this.writer = FrameWriter.threaded(channel, maxMessageSize, this::writeFailed,
-        Thread.ofPlatform().daemon().name("ttrpc-client-writer").factory());
-    Thread.ofPlatform().daemon().name("ttrpc-client-reader").start(this::readLoop);
+        Thread.ofVirtual().name("ttrpc-client-writer").factory());
+    Thread.ofVirtual().name("ttrpc-client-reader").start(this::readLoop);
   }
 
   /** Connects to {@code unix:///path}, {@code unix://path} or a plain path. */

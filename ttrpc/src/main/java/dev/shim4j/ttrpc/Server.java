@@ -74,7 +74,8 @@ public final class Server implements AutoCloseable {
       listener.configureBlocking(true);
       listeners.add(listener);
     }
-    Thread.ofPlatform().daemon().name("ttrpc-accept").start(() -> acceptLoop(listener));
+    // Virtual: accept parks it, and a platform thread's stack would stay resident for nothing.
+    Thread.ofVirtual().name("ttrpc-accept").start(() -> acceptLoop(listener));
     return this;
   }
 

@@ -16,8 +16,10 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Tells a shim when the kernel's OOM killer struck one of its containers, so it can publish
  * TaskOOM. cgroup v1: an eventfd registered on {@code memory.oom_control} through
- * {@code cgroup.event_control}, one watcher thread per container. cgroup v2: inotify on
- * {@code memory.events}, one thread for all containers, reporting when {@code oom_kill} grows.
+ * {@code cgroup.event_control}, one virtual watcher thread per container, parked on sys's shared
+ * descriptor poller (a platform thread each cost ~100 KB of stack in a node-wide shim). cgroup
+ * v2: inotify on {@code memory.events}, one thread for all containers, reporting when
+ * {@code oom_kill} grows.
  *
  * <p>Callbacks run on the watcher threads: keep them short (queue an event, don't do I/O).
  */
@@ -128,7 +130,7 @@ public final class OomWatcher implements AutoCloseable {
       this.containerId = containerId;
       this.memoryDir = memoryDir;
       this.efd = efd;
-      this.thread = Thread.ofPlatform().daemon().name("oom-watch-" + containerId).unstarted(this::run);
+      this.thread = Thread.ofVirtual().name("oom-watch-" + containerId).unstarted(this::run);
     }
 
     synchronized void stop() {

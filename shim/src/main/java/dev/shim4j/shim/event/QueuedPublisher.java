@@ -36,7 +36,8 @@ public final class QueuedPublisher implements Publisher {
     this.transport = transport;
     this.settings = settings;
     this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
-    this.sender = Thread.ofPlatform().daemon().name("shim-event-publisher").unstarted(this::run);
+    // Virtual: it mostly waits for events, and a platform thread's stack stays resident.
+    this.sender = Thread.ofVirtual().name("shim-event-publisher").unstarted(this::run);
     sender.start();
   }
 

@@ -34,7 +34,9 @@ final class AsyncLogWriter implements AutoCloseable {
     this.queue = new ArrayBlockingQueue<>(capacity);
     this.sink = sink;
     this.dropNotice = dropNotice;
-    this.thread = Thread.ofPlatform().daemon().name("shim-log-writer").unstarted(this::run);
+    // Virtual: it mostly waits for lines (sinks over sys's fd streams park it, not its carrier),
+    // and a platform thread's stack stays resident.
+    this.thread = Thread.ofVirtual().name("shim-log-writer").unstarted(this::run);
     thread.start();
   }
 

@@ -94,7 +94,7 @@ final class FifoSink implements LogSink {
 
   private boolean waitWritable(int millis) {
     try {
-      return (Fds.poll(fd, Fds.POLLOUT, millis) & Fds.POLLOUT) != 0;
+      return (Fds.awaitReady(fd, Fds.POLLOUT, millis) & Fds.POLLOUT) != 0;
     } catch (SysException e) {
       return false;
     }

@@ -11,7 +11,11 @@ import java.nio.channels.ReadableByteChannel;
  * messages are copied once. Not thread-safe: a connection has exactly one reader.
  */
 public final class FrameReader {
-  private static final int BUFFER_SIZE = 64 * 1024;
+  /**
+   * Holds many small frames; larger payloads bypass it. Each connection keeps its own (on the
+   * heap, so resident): a node-wide shim has one connection per container.
+   */
+  private static final int BUFFER_SIZE = 16 * 1024;
 
   private final ReadableByteChannel channel;
   private final int maxPayload;

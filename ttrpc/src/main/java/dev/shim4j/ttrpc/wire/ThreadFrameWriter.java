@@ -10,7 +10,11 @@ import java.util.concurrent.ThreadFactory;
 
 /** A {@link FrameWriter} with a writer thread of its own: senders only queue. */
 final class ThreadFrameWriter implements FrameWriter {
-  private static final int BUFFER_SIZE = 256 * 1024;
+  /**
+   * Small, as in {@link CombiningFrameWriter}: the direct buffer is resident from allocation on,
+   * and frames bigger than it are written straight from their arrays.
+   */
+  private static final int BUFFER_SIZE = 16 * 1024;
   private static final Frame STOP = new Frame(0, (byte) 0, (byte) 0, null);
 
   private final WritableByteChannel channel;
