@@ -10,7 +10,6 @@ import dev.shim4j.shim.ExitSignal;
 import dev.shim4j.shim.Shim;
 import dev.shim4j.shim.ShimContext;
 import dev.shim4j.shim.StartOpts;
-import dev.shim4j.shim.memory.IdleTrim;
 import dev.shim4j.shim.mount.Mounter;
 import dev.shim4j.shim.reaper.Reaper;
 import dev.shim4j.sys.Signals;
@@ -92,7 +91,6 @@ public final class RuncShim implements Shim {
   @Override
   public TaskTtrpc.Service taskService() {
     Warmup.start();
-    IdleTrim.request(); // start-up paged in far more than an idle daemon uses
     // Subscribe before any runc runs: every exit from here on reaches the router.
     ExitRouter exits = new ExitRouter(Reaper.get().subscribe());
     return new TaskService(context.namespace(), context.publisher(), exitSignal, exits);

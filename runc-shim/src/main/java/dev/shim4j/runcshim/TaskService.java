@@ -36,7 +36,6 @@ import dev.shim4j.runc.RuncException;
 import dev.shim4j.shim.ExitSignal;
 import dev.shim4j.shim.cgroup.OomWatcher;
 import dev.shim4j.shim.event.Publisher;
-import dev.shim4j.shim.memory.IdleTrim;
 import dev.shim4j.shim.reaper.Exit;
 import dev.shim4j.sys.Processes;
 import dev.shim4j.ttrpc.CallContext;
@@ -111,7 +110,6 @@ final class TaskService implements TaskTtrpc.Service {
     Container c = container(req.getId());
     ContainerProcess p = c.process(req.getExecId());
     int pid = p.isInit() ? c.startInit() : c.startExec(p);
-    IdleTrim.request(); // Create and Start paged in code an idle daemon does not need
     return StartResponse.newBuilder().setPid(pid).build();
   }
 
@@ -136,7 +134,6 @@ final class TaskService implements TaskTtrpc.Service {
         .setExitedAt(init.exitedAtProto())
         .build());
     LOG.log(Level.INFO, "deleted container " + c.id);
-    IdleTrim.request();
     return DeleteResponse.newBuilder()
         .setPid(init.pid())
         .setExitStatus(init.exitStatus())
