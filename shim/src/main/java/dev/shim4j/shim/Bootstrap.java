@@ -89,7 +89,7 @@ final class Bootstrap {
 
   private int start(Flags flags, Config config, Shim shim) {
     if (InProcessStart.enabled()) {
-      InProcessStart.prepareNativeCalls();
+      InProcessStart.prepareDaemon();
     }
     try {
       setUpLogging(flags, config);

@@ -1,5 +1,6 @@
 package dev.shim4j.shim;
 
+import dev.shim4j.api.task.v2.TaskTtrpc;
 import dev.shim4j.sys.Processes;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -35,13 +36,17 @@ final class InProcessStart {
   }
 
   /**
-   * Sets up native calls (FFM) on a second core while the first computes the answer. The daemon
-   * this process is about to become needs them at once (subreaper, reaper), and the first native
-   * call of a JVM costs tens of milliseconds; {@code start} itself makes none, and containerd,
-   * waiting for the answer, leaves the other core idle.
+   * Warms up, on a second core while the first computes the answer, what the daemon this process
+   * is about to become needs at once: native calls (the first FFM downcall of a JVM costs tens of
+   * milliseconds of linking; the subreaper and the reaper need them) and the task API's protobuf
+   * descriptors and method bindings (built on first use, cold). {@code start} itself needs none of
+   * it, and containerd, waiting for the answer, leaves the other core idle. Side-effect free.
    */
-  static void prepareNativeCalls() {
-    Thread.ofPlatform().daemon().name("native-warmup").start(Processes::getpid);
+  static void prepareDaemon() {
+    Thread.ofPlatform().daemon().name("daemon-warmup").start(() -> {
+      Processes.getpid();
+      TaskTtrpc.bind(new TaskTtrpc.Service() {});
+    });
   }
 
   /** Keeps the listener of the daemon this process is about to become. */

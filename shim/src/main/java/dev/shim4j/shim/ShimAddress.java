@@ -39,6 +39,9 @@ public final class ShimAddress {
 
   /** True when something accepts connections at {@code socket} (a live daemon, not a stale file). */
   public static boolean isServed(Path socket) {
+    if (!java.nio.file.Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return false; // the common case in start: no connect attempt (and no exception) needed
+    }
     try {
       SocketChannel.open(UnixDomainSocketAddress.of(socket)).close();
       return true;
