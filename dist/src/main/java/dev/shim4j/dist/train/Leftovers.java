@@ -1,10 +1,13 @@
 package dev.shim4j.dist.train;
 
+import dev.shim4j.shim.reaper.Command;
+import dev.shim4j.shim.reaper.Reaper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * What a failed training may leave: a runc container and the rootfs mounted into its bundle.
@@ -62,14 +65,11 @@ final class Leftovers {
     return false;
   }
 
+  /** Runs {@code command} through the reaper (it owns every child of this JVM), output ignored. */
   private static void quietly(List<String> command) {
     try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-      if (!p.waitFor(30, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
-    } catch (IOException e) {
+      Reaper.get().run(Command.of(command), null, Duration.ofSeconds(30));
+    } catch (IOException | TimeoutException e) {
       System.err.println("  " + command.getFirst() + ": " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

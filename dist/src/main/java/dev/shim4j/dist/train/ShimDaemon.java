@@ -2,6 +2,14 @@ package dev.shim4j.dist.train;
 
 import dev.shim4j.api.task.v2.ConnectRequest;
 import dev.shim4j.api.task.v2.TaskTtrpc;
+import dev.shim4j.shim.reaper.Child;
+import dev.shim4j.shim.reaper.Command;
+import dev.shim4j.shim.reaper.Reaper;
+import dev.shim4j.shim.reaper.Stdio;
+import dev.shim4j.sys.Fds;
+import dev.shim4j.sys.Processes;
+import dev.shim4j.sys.Signals;
+import dev.shim4j.sys.SysException;
 import dev.shim4j.ttrpc.CallOptions;
 import dev.shim4j.ttrpc.Client;
 import java.io.BufferedReader;
@@ -13,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -27,11 +36,11 @@ import java.util.concurrent.TimeUnit;
 final class ShimDaemon {
   private static final Duration START_DEADLINE = Duration.ofSeconds(60);
 
-  private final Process start;
+  private final Child start;
   private final String address;
   private final int pid;
 
-  private ShimDaemon(Process start, String address, int pid) {
+  private ShimDaemon(Child start, String address, int pid) {
     this.start = start;
     this.address = address;
     this.pid = pid;
@@ -45,14 +54,18 @@ final class ShimDaemon {
       Path ttrpcAddress, String javaOptions, Path stderr) throws Exception {
     List<String> command = new ArrayList<>(List.of(launcher.toString(), "-namespace", namespace, "-id", id,
         "-address", containerdAddress.toString(), "-publish-binary", "/bin/false", "start"));
-    ProcessBuilder builder = new ProcessBuilder(command)
-        .directory(bundle.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-        .redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()));
-    Map<String, String> env = builder.environment();
+    Map<String, String> env = new HashMap<>(System.getenv());
     env.put("TTRPC_ADDRESS", ttrpcAddress.toString());
     env.put("SHIM4J_JAVA_OPTS", javaOptions);
-    Process start = builder.start();
+    // Through the reaper, which owns every child of this JVM (it reaps with waitpid(-1)).
+    Child start;
+    int err = Fds.open(stderr, Fds.O_WRONLY | Fds.O_CREAT | Fds.O_APPEND, 0644);
+    try {
+      start = Reaper.get().spawn(Command.of(command).withCwd(bundle).withEnv(env)
+          .withStdio(Stdio.devNull(), Stdio.pipe(), Stdio.fd(err)));
+    } finally {
+      Fds.closeQuietly(err);
+    }
     try {
       String address = answer(start);
       if (!address.startsWith("unix://")) {
@@ -61,15 +74,15 @@ final class ShimDaemon {
       return new ShimDaemon(start, address, daemonPid(address, id));
     } catch (Exception e) {
       // Whichever JVM got going (start, a daemon it spawned) must not outlive the training.
-      start.destroyForcibly();
+      killQuietly(start.pid());
       killAllWithId(id);
       throw e;
     }
   }
 
   /** The answer: the first word of stdout; the rest (a recording JVM's farewell) is drained unread. */
-  private static String answer(Process start) throws Exception {
-    InputStream out = start.getInputStream();
+  private static String answer(Child start) throws Exception {
+    InputStream out = start.stdout();
     CompletableFuture<String> line = new CompletableFuture<>();
     Thread.ofPlatform().daemon().name("start-stdout").start(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(out, StandardCharsets.UTF_8))) {
@@ -156,13 +169,28 @@ final class ShimDaemon {
       Thread.sleep(50);
     }
     long left = Math.max(0, end - System.nanoTime());
-    return start.waitFor(left, TimeUnit.NANOSECONDS);
+    try {
+      start.exit().get(left, TimeUnit.NANOSECONDS);
+      return true;
+    } catch (java.util.concurrent.TimeoutException e) {
+      return false;
+    } catch (java.util.concurrent.ExecutionException e) {
+      return true; // the reaper saw it go, one way or another
+    }
   }
 
   /** Kills whatever is left of the shim (after a failed training). */
   void kill() {
     ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-    start.destroyForcibly();
+    killQuietly(start.pid());
+  }
+
+  private static void killQuietly(int pid) {
+    try {
+      Processes.kill(pid, Signals.SIGKILL);
+    } catch (SysException gone) {
+      // already exited
+    }
   }
 
   /** Alive and not a zombie (a daemon that is our own child stays one until it is reaped). */

@@ -1,14 +1,18 @@
 package dev.shim4j.dist.train;
 
 import dev.shim4j.runc.Json;
+import dev.shim4j.shim.reaper.Command;
+import dev.shim4j.shim.reaper.CommandResult;
+import dev.shim4j.shim.reaper.Reaper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * What containerd would have unpacked for a busybox image: a root file system of /bin/busybox
@@ -74,19 +78,17 @@ final class TrainingImage {
     return process;
   }
 
+  /** Runs {@code command} through the reaper (it owns every child of this JVM); fails unless 0. */
   private static void run(List<String> command) throws IOException, InterruptedException {
-    Path out = Files.createTempFile("shim4j-train", ".out");
+    CommandResult result;
     try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-      if (!p.waitFor(30, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IOException(String.join(" ", command) + " did not exit within 30s");
-      }
-      if (p.exitValue() != 0) {
-        throw new IOException(String.join(" ", command) + " failed: " + Files.readString(out).strip());
-      }
-    } finally {
-      Files.deleteIfExists(out);
+      result = Reaper.get().run(Command.of(command), null, Duration.ofSeconds(30));
+    } catch (TimeoutException e) {
+      throw new IOException(String.join(" ", command) + " did not exit within 30s");
+    }
+    if (!result.succeeded()) {
+      throw new IOException(String.join(" ", command) + " failed: "
+          + (result.stdoutText() + result.stderrText()).strip());
     }
   }
 }
