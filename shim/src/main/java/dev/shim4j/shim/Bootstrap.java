@@ -72,18 +72,31 @@ final class Bootstrap {
     if (flags.info()) {
       return fail("-info is not supported: this shim has no runtime info to report");
     }
+    return perform(flags, null);
+  }
+
+  /**
+   * Creates the shim for {@code flags} and performs its action. {@code boundListener} is the
+   * socket an in-process start bound for the daemon it becomes (null otherwise).
+   */
+  private int perform(Flags flags, ServerSocketChannel boundListener) {
     Config config = new Config();
     LazyPublisher publisher = new LazyPublisher(flags);
     Shim shim;
     try {
       shim = factory.create(new ShimContext(runtimeId, flags.id(), flags.namespace(), flags, publisher, config));
     } catch (Exception e) {
+      if (boundListener != null) {
+        // stdio is gone by now: the log is where this can still be read
+        System.getLogger("dev.shim4j.shim").log(Level.ERROR, "cannot create the shim: " + describe(e), e);
+        closeQuietly(boundListener);
+      }
       return fail("cannot create the shim: " + describe(e));
     }
     return switch (flags.action()) {
       case Flags.ACTION_START -> start(flags, config, shim);
       case Flags.ACTION_DELETE -> delete(flags, config, shim);
-      default -> new ShimServer(runtimeId, flags, config, shim, publisher).serve();
+      default -> new ShimServer(runtimeId, flags, config, shim, publisher, boundListener).serve();
     };
   }
 
@@ -113,18 +126,7 @@ final class Bootstrap {
   private int serveInProcess(Flags startFlags, ServerSocketChannel listener) {
     stderr.close();
     InProcessStart.releaseStdio();
-    Flags flags = startFlags.asDaemon();
-    Config config = new Config();
-    LazyPublisher publisher = new LazyPublisher(flags);
-    Shim shim;
-    try {
-      shim = factory.create(new ShimContext(runtimeId, flags.id(), flags.namespace(), flags, publisher, config));
-    } catch (Exception e) {
-      System.getLogger("dev.shim4j.shim").log(Level.ERROR, "cannot create the shim: " + describe(e), e);
-      closeQuietly(listener);
-      return 1;
-    }
-    return new ShimServer(runtimeId, flags, config, shim, publisher, listener).serve();
+    return perform(startFlags.asDaemon(), listener);
   }
 
   private static void closeQuietly(ServerSocketChannel listener) {

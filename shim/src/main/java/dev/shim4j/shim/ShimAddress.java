@@ -3,6 +3,8 @@ package dev.shim4j.shim;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.HexFormat;
 
@@ -39,7 +41,7 @@ public final class ShimAddress {
 
   /** True when something accepts connections at {@code socket} (a live daemon, not a stale file). */
   public static boolean isServed(Path socket) {
-    if (!java.nio.file.Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+    if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
       return false; // the common case in start: no connect attempt (and no exception) needed
     }
     try {

@@ -43,10 +43,6 @@ final class ShimServer {
   private final ServerSocketChannel boundListener;
   private Logger log;
 
-  ShimServer(String runtimeId, Flags flags, Config config, Shim shim, LazyPublisher publisher) {
-    this(runtimeId, flags, config, shim, publisher, null);
-  }
-
   ShimServer(String runtimeId, Flags flags, Config config, Shim shim, LazyPublisher publisher,
       ServerSocketChannel boundListener) {
     this.runtimeId = runtimeId;
