@@ -59,6 +59,7 @@ java=("$java_home/bin/java" @JVM_OPTIONS@ "${aot[@]}" ${SHIM4J_JAVA_OPTS:-} -cp 
 # writes its answer to the pipe read below, and reports errors on containerd's stderr. Once it
 # has answered it points its stdio at /dev/null and serves on: the pipe reaches end-of-file, and
 # this script hands the answer to containerd. No answer means start failed; the JVM said why.
+# (testkit's Launchers writes the same branch into the test launchers of the end-to-end tests.)
 if [[ ${!#} == start ]] && hash setsid 2>/dev/null; then
   exec 3<&0
   answer=""
