@@ -1,5 +1,6 @@
 package dev.shim4j.runcshim;
 
+import dev.shim4j.shim.log.ShimLogging;
 import com.google.protobuf.Any;
 import dev.shim4j.api.Anys;
 import dev.shim4j.api.events.TaskCheckpointed;
@@ -50,7 +51,7 @@ import java.util.concurrent.TimeUnit;
  * its events (create, start, exec-added, exec-started, exits of execs before init's, delete).
  */
 final class Container {
-  private static final Logger LOG = System.getLogger(Container.class.getName());
+  private static final Logger LOG = ShimLogging.logger(Container.class);
   /** How long an exit waits for its output to reach containerd. */
   static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
   /** How long an exit event waits for its start event (the start RPC is still running). */

@@ -1,5 +1,6 @@
 package dev.shim4j.runcshim;
 
+import dev.shim4j.shim.log.ShimLogging;
 import dev.shim4j.shim.reaper.Exit;
 import dev.shim4j.shim.reaper.ExitSubscription;
 import java.lang.System.Logger;
@@ -17,7 +18,7 @@ import java.util.function.Consumer;
  * unknown pids are kept, and {@link #register} delivers such an early exit at once.
  */
 final class ExitRouter {
-  private static final Logger LOG = System.getLogger(ExitRouter.class.getName());
+  private static final Logger LOG = ShimLogging.logger(ExitRouter.class);
 
   private static final Duration EARLY_EXIT_HORIZON = Duration.ofMinutes(2);
 

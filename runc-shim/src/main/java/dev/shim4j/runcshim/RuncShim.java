@@ -1,5 +1,6 @@
 package dev.shim4j.runcshim;
 
+import dev.shim4j.shim.log.ShimLogging;
 import dev.shim4j.api.task.v2.DeleteResponse;
 import dev.shim4j.api.task.v2.TaskTtrpc;
 import dev.shim4j.runc.Runc;
@@ -26,7 +27,7 @@ import java.time.Instant;
  * {@link TaskService}.
  */
 public final class RuncShim implements Shim {
-  private static final Logger LOG = System.getLogger(RuncShim.class.getName());
+  private static final Logger LOG = ShimLogging.logger(RuncShim.class);
   public static final String RUNTIME_ID = "io.containerd.runc4j.v2";
 
   private final ShimContext context;

@@ -1,5 +1,6 @@
 package dev.shim4j.runcshim;
 
+import dev.shim4j.shim.log.ShimLogging;
 import com.google.protobuf.Empty;
 import dev.shim4j.api.Anys;
 import dev.shim4j.api.events.TaskDelete;
@@ -54,7 +55,7 @@ import java.util.concurrent.TimeoutException;
  * same messages) over the containers this daemon serves (one, a pod's, or the node's).
  */
 final class TaskService implements TaskTtrpc.Service {
-  private static final Logger LOG = System.getLogger(TaskService.class.getName());
+  private static final Logger LOG = ShimLogging.logger(TaskService.class);
   static final String VERSION = "runc4j " + versionOf();
 
   private final String namespace;

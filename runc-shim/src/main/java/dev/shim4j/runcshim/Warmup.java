@@ -1,5 +1,6 @@
 package dev.shim4j.runcshim;
 
+import dev.shim4j.shim.log.ShimLogging;
 import dev.shim4j.api.Anys;
 import dev.shim4j.api.events.TaskCreate;
 import dev.shim4j.api.events.TaskExit;
@@ -19,7 +20,7 @@ import java.lang.System.Logger.Level;
  * inside that call. Side-effect free; a failure only costs the head start.
  */
 final class Warmup {
-  private static final Logger LOG = System.getLogger(Warmup.class.getName());
+  private static final Logger LOG = ShimLogging.logger(Warmup.class);
 
   private Warmup() {}
 

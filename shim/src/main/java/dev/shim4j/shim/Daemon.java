@@ -1,5 +1,6 @@
 package dev.shim4j.shim;
 
+import dev.shim4j.shim.log.ShimLogging;
 import dev.shim4j.shim.bundle.BundleFiles;
 import dev.shim4j.shim.reaper.Child;
 import dev.shim4j.shim.reaper.Command;
@@ -26,7 +27,7 @@ import java.util.Map;
  * no second JVM starts: see {@link InProcessStart}.
  */
 public final class Daemon {
-  private static final System.Logger LOG = System.getLogger(Daemon.class.getName());
+  private static final System.Logger LOG = ShimLogging.logger(Daemon.class);
 
   private Daemon() {}
 

@@ -1,5 +1,6 @@
 package dev.shim4j.shim;
 
+import dev.shim4j.shim.log.ShimLogging;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,7 @@ final class OomScore {
       int wanted = Math.min(own + 1, MAX);
       Files.writeString(Path.of("/proc/" + pid + "/oom_score_adj"), Integer.toString(wanted));
     } catch (IOException | RuntimeException e) {
-      System.getLogger(OomScore.class.getName())
+      ShimLogging.logger(OomScore.class)
           .log(System.Logger.Level.DEBUG, "cannot adjust oom_score_adj of " + pid, e);
     }
   }
@@ -32,7 +33,7 @@ final class OomScore {
       Path self = Path.of("/proc/self/oom_score_adj");
       Files.writeString(self, Integer.toString(Math.min(read(self) + 1, MAX)));
     } catch (IOException | RuntimeException e) {
-      System.getLogger(OomScore.class.getName())
+      ShimLogging.logger(OomScore.class)
           .log(System.Logger.Level.DEBUG, "cannot adjust this process's oom_score_adj", e);
     }
   }

@@ -55,7 +55,7 @@ final class ShimServer {
 
   int serve() {
     Bootstrap.setUpLogging(flags, config);
-    log = System.getLogger("dev.shim4j.shim");
+    log = ShimLogging.logger("dev.shim4j.shim");
     Server server = null;
     Optional<Path> socket = Optional.empty();
     Object socketKey = null;

@@ -37,7 +37,10 @@ import java.util.logging.Logger;
  * }</pre>
  */
 public final class Client implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(Client.class.getName());
+  /** Looked up at each (rare) use: see {@code Server.log()}. */
+  private static Logger log() {
+    return Logger.getLogger(Client.class.getName());
+  }
 
   private final SocketChannel channel;
   private final FrameWriter writer;
@@ -320,7 +323,7 @@ public final class Client implements AutoCloseable {
         switch (frame.type()) {
           case Frame.TYPE_RESPONSE -> s.onResponse(frame.payload());
           case Frame.TYPE_DATA -> s.onData(frame);
-          default -> LOG.fine(() -> "ignoring frame of type " + frame.type());
+          default -> log().fine(() -> "ignoring frame of type " + frame.type());
         }
       }
     } catch (IOException e) {
@@ -349,7 +352,7 @@ public final class Client implements AutoCloseable {
     try {
       channel.close();
     } catch (IOException e) {
-      LOG.log(Level.FINE, "closing ttrpc client channel", e);
+      log().log(Level.FINE, "closing ttrpc client channel", e);
     }
     TtrpcException gone = TtrpcException.unavailable(reason);
     for (ClientStream s : streams.values()) {
@@ -362,7 +365,7 @@ public final class Client implements AutoCloseable {
           try {
             r.run();
           } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "ttrpc onClose callback failed", e);
+            log().log(Level.WARNING, "ttrpc onClose callback failed", e);
           }
         }
       }

@@ -15,7 +15,10 @@ import java.util.logging.Logger;
  * call, rather than a timer-queue entry (and a timer thread wake-up) each.
  */
 final class DeadlineTimer {
-  private static final Logger LOG = Logger.getLogger(DeadlineTimer.class.getName());
+  /** Looked up at each (rare) use: see {@code Server.log()}. */
+  private static Logger log() {
+    return Logger.getLogger(DeadlineTimer.class.getName());
+  }
   static final long TICK_MILLIS = 5;
   private static final long TICK = TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS);
 
@@ -50,7 +53,7 @@ final class DeadlineTimer {
           try {
             e.action.run();
           } catch (RuntimeException ex) {
-            LOG.log(Level.WARNING, "deadline action failed", ex);
+            log().log(Level.WARNING, "deadline action failed", ex);
           }
         }
       }

@@ -36,7 +36,13 @@ import jdk.net.UnixDomainPrincipal;
  * }</pre>
  */
 public final class Server implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(Server.class.getName());
+  /**
+   * Looked up at each (rare: failures, debug) use rather than held: the first lookup starts
+   * java.util.logging, which costs a cold process milliseconds it may never need.
+   */
+  private static Logger log() {
+    return Logger.getLogger(Server.class.getName());
+  }
 
   private final Map<String, ServiceDefinition> services;
   private final List<UnaryInterceptor> interceptors;
@@ -131,7 +137,7 @@ public final class Server implements AutoCloseable {
         try {
           l.close();
         } catch (IOException e) {
-          LOG.log(Level.FINE, "closing listener", e);
+          log().log(Level.FINE, "closing listener", e);
         }
       }
       listeners.clear();
@@ -145,13 +151,13 @@ public final class Server implements AutoCloseable {
         channel = listener.accept();
       } catch (IOException e) {
         if (!stopping) {
-          LOG.log(Level.WARNING, "ttrpc accept failed; listener stops", e);
+          log().log(Level.WARNING, "ttrpc accept failed; listener stops", e);
         }
         return;
       }
       Optional<PeerCredentials> peer = peerOf(channel);
       if (!peerPolicy.allows(peer)) {
-        LOG.fine(() -> "ttrpc peer refused: " + peer);
+        log().fine(() -> "ttrpc peer refused: " + peer);
         closeQuietly(channel);
         continue;
       }

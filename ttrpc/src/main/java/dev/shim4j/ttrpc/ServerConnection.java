@@ -22,7 +22,10 @@ import java.util.logging.Logger;
  * thread per call, and one {@link FrameWriter} all answers go through.
  */
 final class ServerConnection {
-  private static final Logger LOG = Logger.getLogger(ServerConnection.class.getName());
+  /** Looked up at each (rare) use: see {@code Server.log()}. */
+  private static Logger log() {
+    return Logger.getLogger(ServerConnection.class.getName());
+  }
 
   /**
    * Client-stream messages a handler may leave unread before the stream is failed. The reader
@@ -81,7 +84,7 @@ final class ServerConnection {
     } catch (IOException e) {
       // Truncated frame, reset by the peer or closed by us: the connection is over either way.
       if (!closed.get()) {
-        LOG.log(Level.FINE, "ttrpc connection ends", e);
+        log().log(Level.FINE, "ttrpc connection ends", e);
       }
     } finally {
       close();
@@ -214,7 +217,7 @@ final class ServerConnection {
     } catch (Throwable t) {
       TtrpcException e = TtrpcException.fromThrowable(t);
       if (e.code() == Code.UNKNOWN || e.code() == Code.INTERNAL) {
-        LOG.log(Level.FINE, "handler of " + call.service() + "/" + call.method() + " failed", t);
+        log().log(Level.FINE, "handler of " + call.service() + "/" + call.method() + " failed", t);
       }
       if (call.claimAnswer()) {
         sendFromHandler(call, new Frame(call.streamId(), Frame.TYPE_RESPONSE, (byte) 0,
@@ -341,7 +344,7 @@ final class ServerConnection {
   }
 
   private void writeFailed(IOException e) {
-    LOG.log(Level.FINE, "ttrpc write failed", e);
+    log().log(Level.FINE, "ttrpc write failed", e);
     close();
   }
 

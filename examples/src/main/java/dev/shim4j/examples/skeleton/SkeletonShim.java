@@ -1,5 +1,6 @@
 package dev.shim4j.examples.skeleton;
 
+import dev.shim4j.shim.log.ShimLogging;
 import com.google.protobuf.Empty;
 import com.google.protobuf.Timestamp;
 import dev.shim4j.api.task.v2.ConnectRequest;
@@ -28,7 +29,7 @@ import java.time.Instant;
  * <p>Run as runtime {@code io.containerd.skeleton.v1} (binary {@code containerd-shim-skeleton-v1}).
  */
 public final class SkeletonShim implements Shim, TaskTtrpc.Service {
-  private static final Logger LOG = System.getLogger(SkeletonShim.class.getName());
+  private static final Logger LOG = ShimLogging.logger(SkeletonShim.class);
 
   private final ExitSignal exit = new ExitSignal();
 

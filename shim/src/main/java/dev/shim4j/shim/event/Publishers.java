@@ -1,10 +1,11 @@
 package dev.shim4j.shim.event;
 
+import dev.shim4j.shim.log.ShimLogging;
 import com.google.protobuf.Message;
 
 /** Chooses how a shim publishes, from what containerd handed it. */
 public final class Publishers {
-  private static final System.Logger LOG = System.getLogger(Publishers.class.getName());
+  private static final System.Logger LOG = ShimLogging.logger(Publishers.class);
 
   private Publishers() {}
 

@@ -1,5 +1,6 @@
 package dev.shim4j.shim.event;
 
+import dev.shim4j.shim.log.ShimLogging;
 import com.google.protobuf.Message;
 import dev.shim4j.api.services.events.v1.Envelope;
 import java.lang.System.Logger.Level;
@@ -17,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * is dropped with an error log, as containerd's own shim does.
  */
 public final class QueuedPublisher implements Publisher {
-  private static final System.Logger LOG = System.getLogger(QueuedPublisher.class.getName());
+  private static final System.Logger LOG = ShimLogging.logger(QueuedPublisher.class);
 
   private final String namespace;
   private final Transport transport;

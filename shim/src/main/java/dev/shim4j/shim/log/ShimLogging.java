@@ -13,9 +13,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Where the shim's {@link System.Logger}s write. Code logs with {@code System.getLogger(name)}
- * (our {@link ShimLoggerFinder} is registered as the JDK's LoggerFinder); this class decides the
- * destination and the level.
+ * Where the shim's {@link System.Logger}s write, and where they come from. shim4j's own code takes
+ * its loggers from {@link #logger}; {@code System.getLogger(name)} returns the same kind of logger
+ * (our {@link ShimLoggerFinder} is registered as the JDK's LoggerFinder), so user code and the
+ * JDK's internals log to the same place. This class decides the destination and the level.
  *
  * <p>Until {@link #configure} runs, lines go to stderr synchronously (the shim's {@code start} and
  * {@code delete} actions, whose stderr containerd logs). {@code configure} points them at the
@@ -31,6 +32,21 @@ public final class ShimLogging {
   private static volatile Output output = new Direct(new StreamSink(System.err));
 
   private ShimLogging() {}
+
+  /**
+   * The logger named after {@code type}: what {@code System.getLogger(type.getName())} returns in
+   * a shim, without going through the JDK's LoggerFinder. The JDK finds a LoggerFinder with a
+   * ServiceLoader that opens every jar on the class path; in a shim that is about 20 ms of a cold
+   * {@code start}, which containerd waits for.
+   */
+  public static System.Logger logger(Class<?> type) {
+    return logger(type.getName());
+  }
+
+  /** The logger called {@code name}; see {@link #logger(Class)}. */
+  public static System.Logger logger(String name) {
+    return new ShimLogger(name, false);
+  }
 
   /**
    * Sends every log line to {@code logFifoOrFile} from now on: a FIFO is opened write-only and

@@ -1,5 +1,6 @@
 package dev.shim4j.shim.mount;
 
+import dev.shim4j.shim.log.ShimLogging;
 import static dev.shim4j.sys.Mounts.MS_BIND;
 import static dev.shim4j.sys.Mounts.MS_RDONLY;
 import static dev.shim4j.sys.Mounts.MS_REC;
@@ -22,7 +23,7 @@ import java.util.List;
  * again, the way containerd's Go mount package does on Linux.
  */
 public final class Mounter {
-  private static final System.Logger LOG = System.getLogger(Mounter.class.getName());
+  private static final System.Logger LOG = ShimLogging.logger(Mounter.class);
   /** The kernel copies at most a page of mount data; containerd keeps 512 bytes of headroom. */
   static final int MAX_DATA = 4096 - 512;
   private static final int BUSY_RETRIES = 50;
