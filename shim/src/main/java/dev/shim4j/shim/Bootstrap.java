@@ -72,6 +72,9 @@ final class Bootstrap {
     if (flags.info()) {
       return fail("-info is not supported: this shim has no runtime info to report");
     }
+    if (flags.action().equals(Flags.ACTION_START) && InProcessStart.enabled()) {
+      InProcessStart.prepareDaemon();
+    }
     return perform(flags, null);
   }
 
@@ -88,7 +91,7 @@ final class Bootstrap {
     } catch (Exception e) {
       if (boundListener != null) {
         // stdio is gone by now: the log is where this can still be read
-        System.getLogger("dev.shim4j.shim").log(Level.ERROR, "cannot create the shim: " + describe(e), e);
+        ShimLogging.logger("dev.shim4j.shim").log(Level.ERROR, "cannot create the shim: " + describe(e), e);
         closeQuietly(boundListener);
       }
       return fail("cannot create the shim: " + describe(e));
@@ -101,9 +104,6 @@ final class Bootstrap {
   }
 
   private int start(Flags flags, Config config, Shim shim) {
-    if (InProcessStart.enabled()) {
-      InProcessStart.prepareDaemon();
-    }
     try {
       setUpLogging(flags, config);
       StartInput input = StartInput.parse(readStdin(), flags.id(), flags.namespace());

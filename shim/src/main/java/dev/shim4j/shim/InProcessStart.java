@@ -5,6 +5,7 @@ import dev.shim4j.sys.Processes;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
 import java.nio.channels.ServerSocketChannel;
 import java.util.Optional;
 
@@ -36,15 +37,31 @@ final class InProcessStart {
   }
 
   /**
-   * Warms up, on a second core while the first computes the answer, what the daemon this process
-   * is about to become needs at once: native calls (the first FFM downcall of a JVM costs tens of
-   * milliseconds of linking; the subreaper and the reaper need them) and the task API's protobuf
-   * descriptors and method bindings (built on first use, cold). {@code start} itself needs none of
-   * it, and containerd, waiting for the answer, leaves the other core idle. Side-effect free.
+   * Warms up, while this thread computes the answer, what the process needs next; containerd,
+   * waiting for the answer, leaves the machine to us. Each of these initializes once per process,
+   * cold, in tens of milliseconds, and would otherwise be paid in turn on the way to containerd's
+   * first call. Two threads, because the daemon waits for both chains and a shim host has at least
+   * two cores:
+   *
+   * <ul>
+   *   <li>native calls: the first FFM downcall costs ~45 ms of linking, the longest chain, and the
+   *       daemon's first steps (subreaper, reaper) need it;
+   *   <li>the JDK's Unix-domain sockets, which {@code start} binds a few milliseconds from now
+   *       (most of their ~25 ms is seeding a SecureRandom, which sets up the security providers),
+   *       then the protobuf runtime and the task API's method bindings (protobuf's first message
+   *       class starts java.util.logging and its version check, ~25 ms).
+   * </ul>
+   *
+   * <p>Side-effect free: the socket opened here is never bound.
    */
   static void prepareDaemon() {
-    Thread.ofPlatform().daemon().name("daemon-warmup").start(() -> {
-      Processes.getpid();
+    Thread.ofPlatform().daemon().name("warmup-native").start(Processes::getpid);
+    Thread.ofPlatform().daemon().name("warmup-sockets-tasks").start(() -> {
+      try (ServerSocketChannel unbound = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+        // opening it is the point
+      } catch (IOException e) {
+        // the bind will report whatever this was
+      }
       TaskTtrpc.bind(new TaskTtrpc.Service() {});
     });
   }
