@@ -4,10 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.GeneratedMessage;
+import com.google.protobuf.Internal;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
 import dev.shim4j.api.events.TaskExit;
 import dev.shim4j.api.events.TaskStart;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 class AnysTest {
@@ -31,6 +39,36 @@ class AnysTest {
     assertThat(Anys.unpack(bare, TaskExit.class)).isEqualTo(EXIT);
     assertThat(Anys.unpack(prefixed, TaskExit.class)).isEqualTo(EXIT);
     assertThat(Anys.unpack(bare, TaskExit.parser())).isEqualTo(EXIT);
+  }
+
+  /**
+   * fullName derives names from Java packages instead of descriptors; every message class this
+   * module generates (nested ones included) must get its descriptor's name, and from the table,
+   * not from the descriptor fallback (a new .proto package must be added there).
+   */
+  @Test
+  void fullNameOfEveryGeneratedMessageIsItsDescriptorName() throws Exception {
+    Path classes = Path.of(Anys.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    List<Class<?>> messages = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(classes)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".class")).toList()) {
+        String name = classes.relativize(file).toString().replace('/', '.').replaceAll("\\.class$", "");
+        Class<?> c = Class.forName(name, false, Anys.class.getClassLoader());
+        if (GeneratedMessage.class.isAssignableFrom(c) && c != GeneratedMessage.class) {
+          messages.add(c);
+        }
+      }
+    }
+    assertThat(messages).hasSizeGreaterThan(50);
+    for (Class<?> c : messages) {
+      @SuppressWarnings("unchecked")
+      Class<? extends Message> type = (Class<? extends Message>) c;
+      String expected = Internal.getDefaultInstance(type).getDescriptorForType().getFullName();
+      assertThat(Anys.fullName(type)).as(c.getName()).isEqualTo(expected);
+      assertThat(Anys.PROTO_PACKAGES).as("Anys' table of proto packages")
+          .containsKey(c.getPackageName());
+    }
+    assertThat(Anys.fullName(Timestamp.class)).isEqualTo("google.protobuf.Timestamp");
   }
 
   @Test

@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 
@@ -36,7 +38,49 @@ public final class BundleFiles {
 
   /** The runc options as JSON with containerd's field names ({@code binary_name}, {@code root}, ...). */
   public static void writeOptions(Path bundle, Options options) throws IOException {
-    AtomicFiles.write(bundle.resolve(OPTIONS), ProtoJson.write(options));
+    AtomicFiles.write(bundle.resolve(OPTIONS), Json.write(optionsJson(options)));
+  }
+
+  /**
+   * What {@link ProtoJson#toMap} makes of {@code o} (the set fields by proto name, in field order),
+   * written out field by field: ProtoJson reads the message's descriptor, which protobuf-java
+   * builds on first use, and a Create would pay ~40 ms of a cold JVM for it. BundleFilesTest keeps
+   * the two equal.
+   */
+  static Map<String, Object> optionsJson(Options o) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    putTrue(m, "no_pivot_root", o.getNoPivotRoot());
+    putTrue(m, "no_new_keyring", o.getNoNewKeyring());
+    putText(m, "shim_cgroup", o.getShimCgroup());
+    putUnsigned(m, "io_uid", o.getIoUid());
+    putUnsigned(m, "io_gid", o.getIoGid());
+    putText(m, "binary_name", o.getBinaryName());
+    putText(m, "root", o.getRoot());
+    putText(m, "criu_path", o.getCriuPath());
+    putTrue(m, "systemd_cgroup", o.getSystemdCgroup());
+    putText(m, "criu_image_path", o.getCriuImagePath());
+    putText(m, "criu_work_path", o.getCriuWorkPath());
+    putText(m, "task_api_address", o.getTaskApiAddress());
+    putUnsigned(m, "task_api_version", o.getTaskApiVersion());
+    return m;
+  }
+
+  private static void putTrue(Map<String, Object> m, String name, boolean value) {
+    if (value) {
+      m.put(name, true);
+    }
+  }
+
+  private static void putText(Map<String, Object> m, String name, String value) {
+    if (!value.isEmpty()) {
+      m.put(name, value);
+    }
+  }
+
+  private static void putUnsigned(Map<String, Object> m, String name, int value) {
+    if (value != 0) {
+      m.put(name, Integer.toUnsignedLong(value));
+    }
   }
 
   /** The options written at create; empty when there is no file (a create without options). */

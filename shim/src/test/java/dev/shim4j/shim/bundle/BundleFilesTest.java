@@ -36,6 +36,21 @@ class BundleFilesTest {
     assertThat(BundleFiles.readAddress(bundle)).contains("unix:///run/containerd/s/1234");
   }
 
+  /** writeOptions spells the fields out instead of reading descriptors: it must match ProtoJson. */
+  @Test
+  void optionsJsonIsWhatProtoJsonMakesOfEveryField() {
+    Options every = Options.newBuilder()
+        .setNoPivotRoot(true).setNoNewKeyring(true).setShimCgroup("/shim").setIoUid(-2).setIoGid(7)
+        .setBinaryName("crun").setRoot("/run/r").setCriuPath("/criu").setSystemdCgroup(true)
+        .setCriuImagePath("/img").setCriuWorkPath("/work").setTaskApiAddress("unix:///a")
+        .setTaskApiVersion(3).build();
+    assertThat(Options.getDescriptor().getFields()).hasSize(13);
+    assertThat(BundleFiles.optionsJson(every)).containsExactlyEntriesOf(ProtoJson.toMap(every));
+    assertThat(BundleFiles.optionsJson(every)).containsEntry("io_uid", 4294967294L);
+    assertThat(BundleFiles.optionsJson(Options.getDefaultInstance())).isEmpty();
+    assertThat(ProtoJson.toMap(Options.getDefaultInstance())).isEmpty();
+  }
+
   @Test
   void optionsUseContainerdFieldNamesAndOmitZeroValues() throws Exception {
     Options options = Options.newBuilder().setBinaryName("/usr/bin/runc").setRoot("/run/runc")
