@@ -1,5 +1,6 @@
 package dev.shim4j.runcshim;
 
+import dev.shim4j.shim.log.ShimLogging;
 import dev.shim4j.runc.ProcessIo;
 import dev.shim4j.shim.reaper.Command;
 import dev.shim4j.shim.reaper.Reaper;
@@ -34,7 +35,7 @@ import java.util.concurrent.TimeoutException;
  * mode, {@link #awaitOutput} after the exit, {@link #close()} on delete.
  */
 final class ProcessStdio implements AutoCloseable {
-  private static final Logger LOG = System.getLogger(ProcessStdio.class.getName());
+  private static final Logger LOG = ShimLogging.logger(ProcessStdio.class);
   private static final Duration BINARY_READY_TIMEOUT = Duration.ofSeconds(10);
 
   private final String name;
@@ -157,28 +158,37 @@ final class ProcessStdio implements AutoCloseable {
    * descriptor itself (no copy needed).
    */
   private Stdio outputFor(StdioTarget t, int binaryEnd, String stream) throws IOException {
-    return switch (t) {
-      case StdioTarget.None n -> Stdio.devNull();
-      case StdioTarget.Fifo f -> {
-        // O_RDWR: never blocks on open and never EPIPEs while containerd (re)attaches a reader.
-        FdOutputStream sink = new FdOutputStream(Fds.openFifoReadWrite(f.path()));
-        Fds.Pipe p = ownedPipe();
-        startCopy(stream, new FdInputStream(p.readFd()), sink, true);
-        yield Stdio.fd(childEnd(p.writeFd()));
-      }
-      case StdioTarget.File f -> Stdio.fd(childEnd(openLogFile(f.path())));
-      case StdioTarget.Binary b -> Stdio.fd(childEnd(binaryEnd));
-    };
+    // if/instanceof rather than a type switch, here and in sinkStream: a type switch's bootstrap
+    // spins a class at its first use (a millisecond or more of a cold JVM, not kept by the AOT
+    // cache), and this runs inside the first Create.
+    if (t instanceof StdioTarget.None) {
+      return Stdio.devNull();
+    } else if (t instanceof StdioTarget.Fifo f) {
+      // O_RDWR: never blocks on open and never EPIPEs while containerd (re)attaches a reader.
+      FdOutputStream sink = new FdOutputStream(Fds.openFifoReadWrite(f.path()));
+      Fds.Pipe p = ownedPipe();
+      startCopy(stream, new FdInputStream(p.readFd()), sink, true);
+      return Stdio.fd(childEnd(p.writeFd()));
+    } else if (t instanceof StdioTarget.File f) {
+      return Stdio.fd(childEnd(openLogFile(f.path())));
+    } else if (t instanceof StdioTarget.Binary) {
+      return Stdio.fd(childEnd(binaryEnd));
+    }
+    throw new IllegalArgumentException("unknown stdio target " + t);
   }
 
   /** A stream to copy the pty's output into, or null to discard it. */
   private OutputStream sinkStream(StdioTarget t, int binaryEnd) throws IOException {
-    return switch (t) {
-      case StdioTarget.None n -> null;
-      case StdioTarget.Fifo f -> new FdOutputStream(Fds.openFifoReadWrite(f.path()));
-      case StdioTarget.File f -> new FdOutputStream(openLogFile(f.path()));
-      case StdioTarget.Binary b -> new FdOutputStream(binaryEnd);
-    };
+    if (t instanceof StdioTarget.None) {
+      return null;
+    } else if (t instanceof StdioTarget.Fifo f) {
+      return new FdOutputStream(Fds.openFifoReadWrite(f.path()));
+    } else if (t instanceof StdioTarget.File f) {
+      return new FdOutputStream(openLogFile(f.path()));
+    } else if (t instanceof StdioTarget.Binary) {
+      return new FdOutputStream(binaryEnd);
+    }
+    throw new IllegalArgumentException("unknown stdio target " + t);
   }
 
   private static int openLogFile(Path path) throws IOException {

@@ -326,43 +326,50 @@ public final class Json {
     if (depth > MAX_DEPTH) {
       throw new JsonException("nesting deeper than " + MAX_DEPTH + " (a cycle?)");
     }
-    switch (value) {
-      case null -> b.append("null");
-      case String s -> writeString(b, s);
-      case Boolean bool -> b.append(bool);
-      case Double d -> writeDouble(b, d);
-      case Float f -> writeDouble(b, f.doubleValue());
-      case Number n -> b.append(n);
-      case Map<?, ?> map -> {
-        b.append('{');
-        boolean first = true;
-        for (Map.Entry<?, ?> e : map.entrySet()) {
-          if (!(e.getKey() instanceof String key)) {
-            throw new JsonException("object keys must be strings, got " + typeName(e.getKey()));
-          }
-          if (!first) {
-            b.append(',');
-          }
-          first = false;
-          writeString(b, key);
-          b.append(':');
-          writeValue(b, e.getValue(), depth + 1);
+    // An if/instanceof chain, not a type switch: a type switch's bootstrap spins a class at its
+    // first use (a millisecond or more of a cold JVM, and not kept by the AOT cache), and Create
+    // writes options.json with this.
+    if (value == null) {
+      b.append("null");
+    } else if (value instanceof String s) {
+      writeString(b, s);
+    } else if (value instanceof Boolean bool) {
+      b.append(bool);
+    } else if (value instanceof Double d) {
+      writeDouble(b, d);
+    } else if (value instanceof Float f) {
+      writeDouble(b, f.doubleValue());
+    } else if (value instanceof Number n) {
+      b.append(n);
+    } else if (value instanceof Map<?, ?> map) {
+      b.append('{');
+      boolean first = true;
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        if (!(e.getKey() instanceof String key)) {
+          throw new JsonException("object keys must be strings, got " + typeName(e.getKey()));
         }
-        b.append('}');
-      }
-      case Iterable<?> list -> {
-        b.append('[');
-        boolean first = true;
-        for (Object item : list) {
-          if (!first) {
-            b.append(',');
-          }
-          first = false;
-          writeValue(b, item, depth + 1);
+        if (!first) {
+          b.append(',');
         }
-        b.append(']');
+        first = false;
+        writeString(b, key);
+        b.append(':');
+        writeValue(b, e.getValue(), depth + 1);
       }
-      default -> throw new JsonException("cannot write " + value.getClass().getName() + " as JSON");
+      b.append('}');
+    } else if (value instanceof Iterable<?> list) {
+      b.append('[');
+      boolean first = true;
+      for (Object item : list) {
+        if (!first) {
+          b.append(',');
+        }
+        first = false;
+        writeValue(b, item, depth + 1);
+      }
+      b.append(']');
+    } else {
+      throw new JsonException("cannot write " + value.getClass().getName() + " as JSON");
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.shim4j.shim.cgroup;
 
+import dev.shim4j.shim.log.ShimLogging;
 import dev.shim4j.sys.EventFds;
 import dev.shim4j.sys.Fds;
 import dev.shim4j.sys.Inotify;
@@ -24,7 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Callbacks run on the watcher threads: keep them short (queue an event, don't do I/O).
  */
 public final class OomWatcher implements AutoCloseable {
-  private static final System.Logger LOG = System.getLogger(OomWatcher.class.getName());
+  private static final System.Logger LOG = ShimLogging.logger(OomWatcher.class);
   /**
    * Longest single wait. Stopping does not wait for it (unwatch wakes the eventfd, close wakes
    * inotify); it only bounds how long a missed wake-up could keep a thread.
@@ -53,10 +54,15 @@ public final class OomWatcher implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("OOM watcher closed");
     }
-    switch (cgroup) {
-      case CgroupV1 g -> watchV1(containerId, g.dir("memory").orElseThrow(
+    // if/instanceof rather than a type switch: a type switch's bootstrap spins a class at its
+    // first use (a millisecond or more of a cold JVM), and this runs inside the first Create.
+    if (cgroup instanceof CgroupV1 g) {
+      watchV1(containerId, g.dir("memory").orElseThrow(
           () -> new IllegalStateException("no memory cgroup v1 hierarchy for " + containerId)));
-      case CgroupV2 g -> watchV2(containerId, g.dir());
+    } else if (cgroup instanceof CgroupV2 g) {
+      watchV2(containerId, g.dir());
+    } else {
+      throw new IllegalArgumentException("unknown cgroup kind " + cgroup);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.shim4j.shim.reaper;
 
+import dev.shim4j.shim.log.ShimLogging;
 import dev.shim4j.sys.Errno;
 import dev.shim4j.sys.FdInputStream;
 import dev.shim4j.sys.FdOutputStream;
@@ -49,7 +50,7 @@ public final class Reaper {
   /** How long the reaper thread sleeps when it has no children, unless a spawn wakes it. */
   private static final long IDLE_WAIT_MILLIS = 500;
 
-  private static final System.Logger LOG = System.getLogger(Reaper.class.getName());
+  private static final System.Logger LOG = ShimLogging.logger(Reaper.class);
 
   private static final class Holder {
     static final Reaper INSTANCE = new Reaper();
@@ -138,26 +139,25 @@ public final class Reaper {
    */
   private static Fds.Pipe wire(Spawn spawn, int childFd, Stdio stdio, boolean childReads,
       List<Integer> childEnds) throws SysException {
-    switch (stdio) {
-      case Stdio.Inherit i -> {
-        return null;
-      }
-      case Stdio.Null n -> {
-        spawn.devNull(childFd);
-        return null;
-      }
-      case Stdio.Fd fd -> {
-        spawn.fd(childFd, fd.fd());
-        return null;
-      }
-      case Stdio.Pipe p -> {
-        Fds.Pipe pipe = Fds.pipe();
-        int childEnd = childReads ? pipe.readFd() : pipe.writeFd();
-        childEnds.add(childEnd);
-        spawn.fd(childFd, childEnd);
-        return pipe;
-      }
+    // if/instanceof rather than a type switch: a type switch's bootstrap spins a class at its
+    // first use (a millisecond or more of a cold JVM, not kept by the AOT cache), and a runc
+    // shim's first spawn is inside containerd's first Create.
+    if (stdio instanceof Stdio.Inherit) {
+      return null;
+    } else if (stdio instanceof Stdio.Null) {
+      spawn.devNull(childFd);
+      return null;
+    } else if (stdio instanceof Stdio.Fd fd) {
+      spawn.fd(childFd, fd.fd());
+      return null;
+    } else if (stdio instanceof Stdio.Pipe) {
+      Fds.Pipe pipe = Fds.pipe();
+      int childEnd = childReads ? pipe.readFd() : pipe.writeFd();
+      childEnds.add(childEnd);
+      spawn.fd(childFd, childEnd);
+      return pipe;
     }
+    throw new IllegalArgumentException("unknown stdio " + stdio);
   }
 
   /**
