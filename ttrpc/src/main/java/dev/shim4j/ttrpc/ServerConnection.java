@@ -12,7 +12,9 @@ import java.io.IOException;
 import java.nio.channels.SocketChannel;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -42,6 +44,9 @@ final class ServerConnection {
   private final Map<Integer, InboundMessages> inbound = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile boolean draining;
+  /** Frames for {@link #sendDetached}, and whether a thread is writing them. */
+  private final Queue<Frame> detached = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean detachedWriting = new AtomicBoolean();
   private int lastStreamId; // reader thread only
 
   ServerConnection(Server server, SocketChannel channel, Optional<PeerCredentials> peer) {
@@ -318,17 +323,32 @@ final class ServerConnection {
   }
 
   /**
-   * Writes on a fresh virtual thread. For the reader (which must keep reading even when the peer
-   * is slow to read our answers) and the deadline timer (which serves every call).
+   * Writes without blocking the caller, in the order of the calls: for the reader (which must
+   * keep reading even when the peer is slow to read our answers) and the deadline timer (which
+   * serves every call). One virtual thread drains the queue while it is not empty; a thread per
+   * frame, as before, could write a RESOURCE_EXHAUSTED after the INVALID_ARGUMENTs that the reader
+   * answered to the frames behind it.
    */
   private void sendDetached(Frame frame) {
-    Thread.ofVirtual().start(() -> {
-      try {
-        writer.send(frame);
-      } catch (IOException ignored) {
-        // the connection is going away; the reader's end cleans up
+    detached.add(frame);
+    if (detachedWriting.compareAndSet(false, true)) {
+      Thread.ofVirtual().start(this::drainDetached);
+    }
+  }
+
+  private void drainDetached() {
+    do {
+      Frame frame;
+      while ((frame = detached.poll()) != null) {
+        try {
+          writer.send(frame);
+        } catch (IOException ignored) {
+          // the connection is going away; the reader's end cleans up
+        }
       }
-    });
+      detachedWriting.set(false);
+      // a frame queued after the last poll but before the reset finds no drainer: take it on
+    } while (!detached.isEmpty() && detachedWriting.compareAndSet(false, true));
   }
 
   private boolean sendFromHandler(ServerCall call, Frame frame) {
