@@ -49,7 +49,7 @@ final class InProcessStart {
    *   <li>the JDK's Unix-domain sockets, which {@code start} binds a few milliseconds from now
    *       (most of their ~25 ms is seeding a SecureRandom, which sets up the security providers),
    *       then the protobuf runtime and the task API's method bindings (protobuf's first message
-   *       class starts java.util.logging and its version check, ~25 ms).
+   *       class starts java.util.logging and its version check, 10–15 ms).
    * </ul>
    *
    * <p>Side-effect free: the socket opened here is never bound.
