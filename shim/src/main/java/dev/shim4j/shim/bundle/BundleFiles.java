@@ -91,10 +91,69 @@ public final class BundleFiles {
       return Optional.empty();
     }
     try {
-      return Optional.of(ProtoJson.read(text.get(), Options.newBuilder()).build());
+      return Optional.of(optionsFromJson(Json.parseObject(text.get())));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The reverse of {@link #optionsJson}, as {@link ProtoJson#read} would do it but without the
+   * descriptors: unknown keys and nulls are skipped, a value of the wrong type is an error.
+   */
+  static Options optionsFromJson(Map<String, Object> json) {
+    Options.Builder o = Options.newBuilder();
+    for (Map.Entry<String, Object> e : json.entrySet()) {
+      String name = e.getKey();
+      Object v = e.getValue();
+      if (v == null) {
+        continue;
+      }
+      switch (name) {
+        case "no_pivot_root" -> o.setNoPivotRoot(bool(name, v));
+        case "no_new_keyring" -> o.setNoNewKeyring(bool(name, v));
+        case "shim_cgroup" -> o.setShimCgroup(text(name, v));
+        case "io_uid" -> o.setIoUid(uint32(name, v));
+        case "io_gid" -> o.setIoGid(uint32(name, v));
+        case "binary_name" -> o.setBinaryName(text(name, v));
+        case "root" -> o.setRoot(text(name, v));
+        case "criu_path" -> o.setCriuPath(text(name, v));
+        case "systemd_cgroup" -> o.setSystemdCgroup(bool(name, v));
+        case "criu_image_path" -> o.setCriuImagePath(text(name, v));
+        case "criu_work_path" -> o.setCriuWorkPath(text(name, v));
+        case "task_api_address" -> o.setTaskApiAddress(text(name, v));
+        case "task_api_version" -> o.setTaskApiVersion(uint32(name, v));
+        default -> {
+          // a field of a newer containerd: ignored, as Go's encoding/json does
+        }
+      }
+    }
+    return o.build();
+  }
+
+  private static boolean bool(String name, Object v) {
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    throw wrongType(name, "a boolean", v);
+  }
+
+  private static String text(String name, Object v) {
+    if (v instanceof String s) {
+      return s;
+    }
+    throw wrongType(name, "a string", v);
+  }
+
+  private static int uint32(String name, Object v) {
+    if (v instanceof Long l && l >= 0 && l <= 0xFFFF_FFFFL) {
+      return (int) (long) l;
+    }
+    throw wrongType(name, "an integer in [0, 4294967295]", v);
+  }
+
+  private static IllegalArgumentException wrongType(String name, String expected, Object v) {
+    return new IllegalArgumentException(name + " must be " + expected + ", got " + Json.write(v));
   }
 
   /** The runtime binary the container was created with (runc shims: "runc" or options.binary_name). */

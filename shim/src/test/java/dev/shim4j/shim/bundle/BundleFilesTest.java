@@ -49,6 +49,10 @@ class BundleFilesTest {
     assertThat(BundleFiles.optionsJson(every)).containsEntry("io_uid", 4294967294L);
     assertThat(BundleFiles.optionsJson(Options.getDefaultInstance())).isEmpty();
     assertThat(ProtoJson.toMap(Options.getDefaultInstance())).isEmpty();
+    // and back, as ProtoJson reads it
+    String json = Json.write(BundleFiles.optionsJson(every));
+    assertThat(BundleFiles.optionsFromJson(Json.parseObject(json)))
+        .isEqualTo(every).isEqualTo(ProtoJson.read(json, Options.newBuilder()).build());
   }
 
   @Test

@@ -12,6 +12,46 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CgroupParsingTest {
+  /**
+   * StatFields finds fields by their generated setters instead of descriptors: for every uint64
+   * field of every metrics message the setter it names must exist, and no setter it can reach may
+   * belong to a field of another type.
+   */
+  @Test
+  void statFieldsSetterNamesAreProtobufsForEveryMetricsField() throws Exception {
+    int checked = 0;
+    for (com.google.protobuf.Descriptors.FileDescriptor file : java.util.List.of(
+        dev.shim4j.api.cgroups.v1.CgroupsV1MetricsProto.getDescriptor(),
+        dev.shim4j.api.cgroups.v2.CgroupsV2MetricsProto.getDescriptor())) {
+      String javaPackage = file.getOptions().getJavaPackage();
+      for (com.google.protobuf.Descriptors.Descriptor message : file.getMessageTypes()) {
+        Class<?> builder = Class.forName(javaPackage + "." + message.getName() + "$Builder");
+        java.util.Set<String> longSetters = new java.util.HashSet<>();
+        for (java.lang.reflect.Method m : builder.getMethods()) {
+          if (m.getName().startsWith("set") && m.getParameterCount() == 1
+              && m.getParameterTypes()[0] == long.class) {
+            longSetters.add(m.getName());
+          }
+        }
+        for (com.google.protobuf.Descriptors.FieldDescriptor f : message.getFields()) {
+          String setter = StatFields.setterName(f.getName());
+          boolean uint64 = !f.isRepeated()
+              && f.getType() == com.google.protobuf.Descriptors.FieldDescriptor.Type.UINT64;
+          assertThat(longSetters.contains(setter)).as(message.getName() + "." + f.getName() + " -> " + setter)
+              .isEqualTo(uint64);
+          if (uint64) {
+            longSetters.remove(setter);
+            checked++;
+          }
+        }
+        assertThat(longSetters).as("one-long setters of " + message.getName() + " without a uint64 field")
+            .isEmpty();
+      }
+    }
+    assertThat(checked).isGreaterThan(100);
+    assertThat(StatFields.setterName("hugetlb_2mb_x")).isEqualTo("setHugetlb2MbX");
+  }
+
   @TempDir Path dir;
 
   private static final String HYBRID = """
