@@ -17,24 +17,21 @@ final class OomScore {
   private OomScore() {}
 
   static void adjustChild(int pid) {
-    try {
-      int own = read(Path.of("/proc/self/oom_score_adj"));
-      int wanted = Math.min(own + 1, MAX);
-      Files.writeString(Path.of("/proc/" + pid + "/oom_score_adj"), Integer.toString(wanted));
-    } catch (IOException | RuntimeException e) {
-      ShimLogging.logger(OomScore.class)
-          .log(System.Logger.Level.DEBUG, "cannot adjust oom_score_adj of " + pid, e);
-    }
+    raiseAboveOwn(Path.of("/proc/" + pid + "/oom_score_adj"));
   }
 
   /** The same for the in-process daemon: this process, whose score is still containerd's. */
   static void adjustSelf() {
+    raiseAboveOwn(Path.of("/proc/self/oom_score_adj"));
+  }
+
+  /** Writes this process's score plus one (at most {@value #MAX}) to {@code target}. */
+  private static void raiseAboveOwn(Path target) {
     try {
-      Path self = Path.of("/proc/self/oom_score_adj");
-      Files.writeString(self, Integer.toString(Math.min(read(self) + 1, MAX)));
+      int own = read(Path.of("/proc/self/oom_score_adj"));
+      Files.writeString(target, Integer.toString(Math.min(own + 1, MAX)));
     } catch (IOException | RuntimeException e) {
-      ShimLogging.logger(OomScore.class)
-          .log(System.Logger.Level.DEBUG, "cannot adjust this process's oom_score_adj", e);
+      ShimLogging.logger(OomScore.class).log(System.Logger.Level.DEBUG, "cannot adjust " + target, e);
     }
   }
 

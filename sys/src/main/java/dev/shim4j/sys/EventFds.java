@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
 
 /** eventfd(2) counters, and the cgroup v1 OOM notification that is delivered through one. */
 public final class EventFds {
@@ -88,15 +87,10 @@ public final class EventFds {
 
   private static short awaitParked(int fd, int millis) throws SysException {
     try {
-      return FdPoller.get().await(fd, Fds.POLLIN, millis, new CompletableFuture<>());
-    } catch (SysException e) {
-      throw e;
+      return Fds.awaitParked(fd, Fds.POLLIN, millis);
     } catch (InterruptedIOException e) {
       // The interrupt stays set; a watcher loop that went on would only spin on it.
       throw new SysException("epoll_wait", String.valueOf(fd), Errno.EINTR);
-    } catch (IOException e) {
-      // Only a completed wake future raises this, and nobody else holds ours.
-      throw new SysException("epoll_wait", String.valueOf(fd), Errno.EIO);
     }
   }
 

@@ -367,11 +367,23 @@ public final class Fds {
       return poll(fd, events, timeoutMillis);
     }
     try {
-      return FdPoller.get().await(fd, events, timeoutMillis, new java.util.concurrent.CompletableFuture<>());
-    } catch (SysException e) {
-      throw e;
+      return awaitParked(fd, events, timeoutMillis);
     } catch (java.io.InterruptedIOException e) {
       return 0;
+    }
+  }
+
+  /**
+   * Parks this (virtual) thread on the shared descriptor poller until {@code fd} is ready for
+   * {@code events} or {@code timeoutMillis} have passed (0 then). An interrupt of the parked thread
+   * is an InterruptedIOException, the interrupt staying set; callers choose what it means.
+   */
+  static short awaitParked(int fd, short events, int timeoutMillis)
+      throws SysException, java.io.InterruptedIOException {
+    try {
+      return FdPoller.get().await(fd, events, timeoutMillis, new java.util.concurrent.CompletableFuture<>());
+    } catch (SysException | java.io.InterruptedIOException e) {
+      throw e;
     } catch (java.io.IOException e) {
       // Only a completed wake future raises this, and nobody else holds ours.
       throw new SysException("epoll_wait", String.valueOf(fd), Errno.EIO);

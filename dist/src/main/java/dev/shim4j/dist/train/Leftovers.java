@@ -1,13 +1,12 @@
 package dev.shim4j.dist.train;
 
-import dev.shim4j.shim.reaper.Command;
-import dev.shim4j.shim.reaper.Reaper;
+import dev.shim4j.runc.Runc;
+import dev.shim4j.runc.RuncException;
+import dev.shim4j.shim.mount.Mounter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeoutException;
 
 /**
  * What a failed training may leave: a runc container and the rootfs mounted into its bundle.
@@ -17,16 +16,23 @@ final class Leftovers {
   private Leftovers() {}
 
   static void remove(String runc, String namespace, String id, Path work) {
-    quietly(List.of(runc, "--root", "/run/containerd/runc/" + namespace, "delete", "--force", id));
-    try (var dirs = Files.list(work)) {
-      for (Path bundle : dirs.filter(d -> d.getFileName().toString().startsWith("bundle-")).toList()) {
-        Path rootfs = bundle.resolve("rootfs");
-        if (isMountPoint(rootfs)) {
-          quietly(List.of("umount", "-l", rootfs.toString()));
-        }
+    try {
+      Runc.builder().binary(runc).root(Path.of("/run/containerd/runc", namespace)).build().delete(id, true);
+    } catch (RuncException e) {
+      if (!e.isNotFound()) {
+        System.err.println("  runc delete --force " + id + ": " + e.getMessage());
       }
     } catch (IOException e) {
-      System.err.println("  cannot list " + work + ": " + e.getMessage());
+      System.err.println("  runc delete --force " + id + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try (var dirs = Files.list(work)) {
+      for (Path bundle : dirs.filter(d -> d.getFileName().toString().startsWith("bundle-")).toList()) {
+        Mounter.unmountAll(bundle.resolve("rootfs"));
+      }
+    } catch (IOException e) {
+      System.err.println("  cannot unmount the rootfs mounts under " + work + ": " + e.getMessage());
     }
   }
 
@@ -52,27 +58,6 @@ final class Leftovers {
       } catch (IOException e) {
         // not empty, or not ours to remove: leave it
       }
-    }
-  }
-
-  private static boolean isMountPoint(Path dir) throws IOException {
-    String target = " " + dir.toAbsolutePath() + " ";
-    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-      if (line.contains(target)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Runs {@code command} through the reaper (it owns every child of this JVM), output ignored. */
-  private static void quietly(List<String> command) {
-    try {
-      Reaper.get().run(Command.of(command), null, Duration.ofSeconds(30));
-    } catch (IOException | TimeoutException e) {
-      System.err.println("  " + command.getFirst() + ": " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 }

@@ -1,7 +1,6 @@
 package dev.shim4j.dist.train;
 
 import com.google.protobuf.Any;
-import com.google.protobuf.ByteString;
 import dev.shim4j.api.Anys;
 import dev.shim4j.api.runc.options.Options;
 import dev.shim4j.api.task.v2.CloseIORequest;
@@ -49,7 +48,6 @@ final class Lifecycle {
   private static final Duration CALL = Duration.ofSeconds(60);
   private static final Duration OUTPUT = Duration.ofSeconds(20);
   private static final int SIGKILL = 9;
-  private static final String PROCESS_TYPE = "types.containerd.io/opencontainers/runtime-spec/1/Process";
 
   private final TaskTtrpc.Client task;
   private final String namespace;
@@ -180,8 +178,7 @@ final class Lifecycle {
 
   private Any processSpec(List<String> args, boolean terminal) {
     Map<String, Object> process = image.process(args, terminal);
-    return Any.newBuilder().setTypeUrl(PROCESS_TYPE)
-        .setValue(ByteString.copyFromUtf8(Json.write(process))).build();
+    return Anys.json(Anys.OCI_PROCESS, Json.write(process));
   }
 
   /** Wait for a process, in the background as containerd does (it returns at the exit). */
