@@ -65,7 +65,14 @@ final class ContainerProcess {
     return status;
   }
 
-  void status(Status s) {
+  /**
+   * Moves a live process to {@code s}; a stopped one stays stopped. Under the lock of
+   * {@link #markExited}: a Start whose process exits at once runs this concurrently with the exit
+   * handler, and an unguarded check-then-set could put RUNNING over STOPPED after the exit was
+   * published (containerd's Delete then found the dead container "running": seen twice in ~250
+   * `ctr run --rm ... /bin/true` in a row).
+   */
+  synchronized void status(Status s) {
     if (this.status != Status.STOPPED) {
       this.status = s;
     }
