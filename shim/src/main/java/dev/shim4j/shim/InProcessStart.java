@@ -1,7 +1,7 @@
 package dev.shim4j.shim;
 
 import dev.shim4j.api.task.v2.TaskTtrpc;
-import dev.shim4j.sys.Processes;
+import dev.shim4j.sys.NativeWarmup;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -45,7 +45,8 @@ final class InProcessStart {
    *
    * <ul>
    *   <li>native calls: the first FFM downcall costs ~45 ms of linking, the longest chain, and the
-   *       daemon's first steps (subreaper, reaper) need it;
+   *       daemon's first steps (subreaper, reaper) need it; then the var handles of the memory
+   *       layouts every native call reads and writes ({@link NativeWarmup});
    *   <li>the JDK's Unix-domain sockets, which {@code start} binds a few milliseconds from now
    *       (most of their ~25 ms is seeding a SecureRandom, which sets up the security providers),
    *       then the protobuf runtime and the task API's method bindings (protobuf's first message
@@ -55,7 +56,7 @@ final class InProcessStart {
    * <p>Side-effect free: the socket opened here is never bound.
    */
   static void prepareDaemon() {
-    Thread.ofPlatform().daemon().name("warmup-native").start(Processes::getpid);
+    Thread.ofPlatform().daemon().name("warmup-native").start(NativeWarmup::run);
     Thread.ofPlatform().daemon().name("warmup-sockets-tasks").start(() -> {
       try (ServerSocketChannel unbound = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
         // opening it is the point

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -42,9 +41,13 @@ public record MountInfo(
         result.add(m);
       }
     }
-    // deeper paths first; for stacked mounts on one path, the later (higher id) first
-    result.sort(Comparator.comparingInt((MountInfo m) -> m.mountPoint().getNameCount())
-        .thenComparingInt(MountInfo::id).reversed());
+    // Deeper paths first; for stacked mounts on one path, the later (higher id) first. Written
+    // out: Comparator.comparingInt/thenComparingInt spin method-handle bytecode in a cold JVM
+    // (~3 ms of every Create, profiled), a plain lambda comes linked from the AOT cache.
+    result.sort((a, b) -> {
+      int byDepth = Integer.compare(b.mountPoint().getNameCount(), a.mountPoint().getNameCount());
+      return byDepth != 0 ? byDepth : Integer.compare(b.id(), a.id());
+    });
     return result;
   }
 

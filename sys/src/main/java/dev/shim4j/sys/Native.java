@@ -70,8 +70,7 @@ final class Native {
   static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
 
   private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-  private static final long ERRNO_OFFSET =
-      CAPTURE_LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
+  private static final long ERRNO_OFFSET = memberOffset(CAPTURE_LAYOUT, "errno");
 
   /**
    * Capture buffer for calls whose errno nobody reads. Shared by all threads: the stub's writes
@@ -158,6 +157,22 @@ final class Native {
     long callLong(MemorySegment errno, long a0, long a1, long a2) {
       return invoke(errno, a0, a1, a2, 0, 0, 0);
     }
+  }
+
+  /**
+   * The offset of a named member of a struct, found by adding up the sizes of the members before
+   * it. Not {@code byteOffset(PathElement)}: layout paths initialise method-handle machinery that
+   * a cold JVM spins bytecode for (~11 ms of CPU at every shim start, profiled).
+   */
+  static long memberOffset(StructLayout struct, String name) {
+    long offset = 0;
+    for (MemoryLayout member : struct.memberLayouts()) {
+      if (name.equals(member.name().orElse(null))) {
+        return offset;
+      }
+      offset += member.byteSize();
+    }
+    throw new IllegalArgumentException(struct + " has no member " + name);
   }
 
   static MemorySegment errnoBuffer(Arena arena) {

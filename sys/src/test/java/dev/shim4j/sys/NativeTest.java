@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -23,6 +26,34 @@ class NativeTest {
       int rc = Native.fn("close").call(err, -1);
       assertThat(rc).isEqualTo(-1);
       assertThat(Native.errno(err)).isEqualTo(Errno.EBADF);
+    }
+  }
+
+  @Test
+  void memberOffsetsAgreeWithLayoutPaths() {
+    var capture = Linker.Option.captureStateLayout();
+    for (MemoryLayout member : capture.memberLayouts()) {
+      member.name().ifPresent(name -> assertThat(Native.memberOffset(capture, name))
+          .as(name)
+          .isEqualTo(capture.byteOffset(MemoryLayout.PathElement.groupElement(name))));
+    }
+    var padded = MemoryLayout.structLayout(ValueLayout.JAVA_BYTE.withName("a"),
+        MemoryLayout.paddingLayout(7), ValueLayout.JAVA_LONG.withName("b"));
+    assertThat(Native.memberOffset(padded, "b")).isEqualTo(8);
+    assertThatThrownBy(() -> Native.memberOffset(padded, "c"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no member c");
+  }
+
+  @Test
+  void warmUpTouchesEveryLayoutWithoutSideEffects() throws Exception {
+    long fds = openDescriptors();
+    NativeWarmup.run();
+    assertThat(openDescriptors()).isEqualTo(fds);
+  }
+
+  private static long openDescriptors() throws java.io.IOException {
+    try (var entries = Files.list(Path.of("/proc/self/fd"))) {
+      return entries.count();
     }
   }
 
