@@ -20,6 +20,8 @@
  *       {@link dev.shim4j.sys.MountInfo} (/proc/self/mountinfo).
  *   <li>{@link dev.shim4j.sys.Signals}: names and numbers, handling SIGTERM/SIGINT, ignoring
  *       SIGPIPE.
+ *   <li>{@link dev.shim4j.sys.NativeWarmup}: the cold-JVM cost of the first native calls (the
+ *       downcall link, the memory layouts' var handles), paid on a thread of the caller's choice.
  * </ul>
  *
  * <p>Errors are {@link dev.shim4j.sys.SysException} (an IOException) naming the call, its subject

@@ -45,7 +45,7 @@ class NativeTest {
   }
 
   @Test
-  void warmUpTouchesEveryLayoutWithoutSideEffects() throws Exception {
+  void warmUpLeavesNoDescriptorBehind() throws Exception {
     long fds = openDescriptors();
     NativeWarmup.run();
     assertThat(openDescriptors()).isEqualTo(fds);
