@@ -17,4 +17,25 @@ class ContainerProcessTest {
     assertThat(p.markExited(1, Instant.now())).as("the first exit is the true one").isFalse();
     assertThat(p.exitStatus()).isZero();
   }
+
+  /**
+   * The race itself, made deterministic: while an exit is being recorded (markExited holds the
+   * process's lock), Start's write of RUNNING must wait for it rather than land in between.
+   */
+  @Test
+  void startsWriteWaitsForAnExitBeingRecorded() throws Exception {
+    ContainerProcess p = new ContainerProcess("c", "", null, null);
+    Thread starter;
+    synchronized (p) {
+      starter = Thread.ofPlatform().start(() -> p.status(Status.RUNNING));
+      while (starter.isAlive() && starter.getState() != Thread.State.BLOCKED) {
+        Thread.onSpinWait();
+      }
+      assertThat(starter.getState()).as("Start's write while the exit is recorded")
+          .isEqualTo(Thread.State.BLOCKED);
+      p.markExited(0, Instant.now());
+    }
+    starter.join();
+    assertThat(p.status()).isEqualTo(Status.STOPPED);
+  }
 }
