@@ -1,5 +1,5 @@
 # Shared pieces of scripts/bench-*: sourced, not run.
-# Needs: bash 4+, a JDK 25 (JAVA_HOME or the one on PATH), hyperfine, jq, root (shims put their
+# Needs: bash 5+ (EPOCHREALTIME), a JDK 25 (JAVA_HOME or the one on PATH), root (shims put their
 # sockets in /run/containerd/s).
 
 bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -51,7 +51,7 @@ bench_make_bundle() {
 }
 
 # Pids of shim processes run with `-id $1` ($1 unique to this run), matched on whole arguments
-# (so a hyperfine whose command string mentions the id is not one of them).
+# (so a process whose command line merely mentions the id, such as a shell, is not one of them).
 bench_pids_with() {
   local id=$1 p i args
   for p in /proc/[0-9]*; do
@@ -81,4 +81,36 @@ bench_kill_token() {
 # Median of numbers on stdin.
 bench_median() {
   sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'
+}
+
+# bench_interleaved OUT RUNS WARMUP NAME CMD [NAME CMD]...: wall time of each command, run in turn
+# (A B, B A, A B, ...), so that the machine's drift (DAMON reclaim, other load) hits every
+# command alike; run one after another in blocks, as hyperfine does, a slow minute lands on one
+# side of the ratio only. A CMD is a plain command line (words split at blanks, no shell syntax),
+# executed directly as hyperfine -N does: no shell's start-up is timed with it. stdin is
+# /dev/null, output is discarded, a failure stops the benchmark. BENCH_PREPARE, when set, runs
+# (untimed, through bash) before every command. Appends "NAME MILLISECONDS" lines to OUT.
+bench_interleaved() {
+  local out=$1 runs=$2 warmup=$3
+  shift 3
+  local -a names=() cmds=() argv
+  while (( $# >= 2 )); do names+=("$1"); cmds+=("$2"); shift 2; done
+  local i k j n=${#names[@]} t0 t1
+  for (( i = 0; i < warmup + runs; i++ )); do
+    for (( k = 0; k < n; k++ )); do
+      (( i % 2 == 0 )) && j=$k || j=$(( n - 1 - k ))
+      [[ -n ${BENCH_PREPARE:-} ]] && bash -c "$BENCH_PREPARE" > /dev/null 2>&1
+      read -r -a argv <<< "${cmds[j]}"
+      t0=${EPOCHREALTIME/./}
+      "${argv[@]}" < /dev/null > /dev/null 2>&1 || bench_die "${names[j]} failed: ${cmds[j]}"
+      t1=${EPOCHREALTIME/./}
+      (( i < warmup )) || printf '%s %d.%03d\n' "${names[j]}" $(( (t1 - t0) / 1000 )) $(( (t1 - t0) % 1000 )) >> "$out"
+    done
+  done
+}
+
+# bench_median OUT NAME: the median of NAME's milliseconds in OUT (see bench_interleaved).
+bench_median() {
+  awk -v name="$2" '$1 == name {print $2}' "$1" | sort -g \
+    | awk '{v[NR] = $1} END {if (NR == 0) exit 1; printf "%.1f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
