@@ -109,8 +109,7 @@ bench_interleaved() {
   done
 }
 
-# bench_median OUT NAME: the median of NAME's milliseconds in OUT (see bench_interleaved).
-bench_median() {
-  awk -v name="$2" '$1 == name {print $2}' "$1" | sort -g \
-    | awk '{v[NR] = $1} END {if (NR == 0) exit 1; printf "%.1f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+# bench_times_median OUT NAME: the median of NAME's milliseconds in OUT (see bench_interleaved).
+bench_times_median() {
+  awk -v name="$2" '$1 == name {print $2}' "$1" | bench_median
 }
