@@ -1,6 +1,5 @@
 package dev.shim4j.runcshim;
 
-import dev.shim4j.shim.log.ShimLogging;
 import com.google.protobuf.Any;
 import dev.shim4j.api.Anys;
 import dev.shim4j.api.events.TaskCheckpointed;
@@ -26,6 +25,7 @@ import dev.shim4j.shim.cgroup.Cgroup;
 import dev.shim4j.shim.cgroup.Cgroups;
 import dev.shim4j.shim.cgroup.OomWatcher;
 import dev.shim4j.shim.event.Publisher;
+import dev.shim4j.shim.log.ShimLogging;
 import dev.shim4j.shim.mount.Mounter;
 import dev.shim4j.shim.reaper.Exit;
 import dev.shim4j.sys.Processes;
@@ -33,8 +33,8 @@ import dev.shim4j.sys.Signals;
 import dev.shim4j.sys.SysException;
 import dev.shim4j.ttrpc.TtrpcException;
 import java.io.IOException;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

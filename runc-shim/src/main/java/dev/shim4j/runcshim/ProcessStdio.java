@@ -1,7 +1,7 @@
 package dev.shim4j.runcshim;
 
-import dev.shim4j.shim.log.ShimLogging;
 import dev.shim4j.runc.ProcessIo;
+import dev.shim4j.shim.log.ShimLogging;
 import dev.shim4j.shim.reaper.Command;
 import dev.shim4j.shim.reaper.Reaper;
 import dev.shim4j.shim.reaper.Stdio;
@@ -12,8 +12,8 @@ import dev.shim4j.sys.Terminal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,6 +1,5 @@
 package dev.shim4j.runcshim;
 
-import dev.shim4j.shim.log.ShimLogging;
 import dev.shim4j.api.task.v2.DeleteResponse;
 import dev.shim4j.api.task.v2.TaskTtrpc;
 import dev.shim4j.runc.Runc;
@@ -11,12 +10,13 @@ import dev.shim4j.shim.ExitSignal;
 import dev.shim4j.shim.Shim;
 import dev.shim4j.shim.ShimContext;
 import dev.shim4j.shim.StartOpts;
+import dev.shim4j.shim.log.ShimLogging;
 import dev.shim4j.shim.mount.Mounter;
 import dev.shim4j.shim.reaper.Reaper;
 import dev.shim4j.sys.Signals;
 import java.io.IOException;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;

@@ -1,6 +1,5 @@
 package dev.shim4j.runcshim;
 
-import dev.shim4j.shim.log.ShimLogging;
 import com.google.protobuf.Empty;
 import dev.shim4j.api.Anys;
 import dev.shim4j.api.events.TaskDelete;
@@ -37,12 +36,13 @@ import dev.shim4j.runc.RuncException;
 import dev.shim4j.shim.ExitSignal;
 import dev.shim4j.shim.cgroup.OomWatcher;
 import dev.shim4j.shim.event.Publisher;
+import dev.shim4j.shim.log.ShimLogging;
 import dev.shim4j.shim.reaper.Exit;
 import dev.shim4j.sys.Processes;
 import dev.shim4j.ttrpc.CallContext;
 import dev.shim4j.ttrpc.TtrpcException;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;

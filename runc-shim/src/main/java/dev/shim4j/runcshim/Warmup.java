@@ -1,6 +1,5 @@
 package dev.shim4j.runcshim;
 
-import dev.shim4j.shim.log.ShimLogging;
 import dev.shim4j.api.Anys;
 import dev.shim4j.api.events.TaskCreate;
 import dev.shim4j.api.events.TaskExit;
@@ -8,10 +7,11 @@ import dev.shim4j.api.events.TaskStart;
 import dev.shim4j.api.task.v2.CreateTaskResponse;
 import dev.shim4j.runc.Json;
 import dev.shim4j.runc.Runc;
+import dev.shim4j.shim.log.ShimLogging;
 import dev.shim4j.sys.Fds;
 import dev.shim4j.sys.MountInfo;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 
 /**
  * Loads what the first Create needs (protobuf descriptors of the events, the runc client, FFM

@@ -1,8 +1,8 @@
 package dev.shim4j.shim;
 
-import dev.shim4j.shim.bundle.BundleFiles;
 import dev.shim4j.api.bootstrap.v1.BootstrapParams;
 import dev.shim4j.api.task.v2.DeleteResponse;
+import dev.shim4j.shim.bundle.BundleFiles;
 import dev.shim4j.shim.log.ShimLogging;
 import java.io.IOException;
 import java.io.InputStream;

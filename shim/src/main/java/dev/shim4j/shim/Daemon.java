@@ -1,7 +1,7 @@
 package dev.shim4j.shim;
 
-import dev.shim4j.shim.log.ShimLogging;
 import dev.shim4j.shim.bundle.BundleFiles;
+import dev.shim4j.shim.log.ShimLogging;
 import dev.shim4j.shim.reaper.Child;
 import dev.shim4j.shim.reaper.Command;
 import dev.shim4j.shim.reaper.Reaper;

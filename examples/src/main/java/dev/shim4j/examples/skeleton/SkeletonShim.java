@@ -1,6 +1,5 @@
 package dev.shim4j.examples.skeleton;
 
-import dev.shim4j.shim.log.ShimLogging;
 import com.google.protobuf.Empty;
 import com.google.protobuf.Timestamp;
 import dev.shim4j.api.task.v2.ConnectRequest;
@@ -15,10 +14,11 @@ import dev.shim4j.shim.DeleteOpts;
 import dev.shim4j.shim.ExitSignal;
 import dev.shim4j.shim.Shim;
 import dev.shim4j.shim.ShimContext;
+import dev.shim4j.shim.log.ShimLogging;
 import dev.shim4j.ttrpc.CallContext;
 import dev.shim4j.ttrpc.TtrpcException;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.time.Instant;
 
 /**

@@ -1,7 +1,7 @@
 package dev.shim4j.shim.event;
 
-import dev.shim4j.shim.log.ShimLogging;
 import com.google.protobuf.Message;
+import dev.shim4j.shim.log.ShimLogging;
 
 /** Chooses how a shim publishes, from what containerd handed it. */
 public final class Publishers {

@@ -1,8 +1,8 @@
 package dev.shim4j.shim.event;
 
-import dev.shim4j.shim.log.ShimLogging;
 import com.google.protobuf.Message;
 import dev.shim4j.api.services.events.v1.Envelope;
+import dev.shim4j.shim.log.ShimLogging;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,6 +1,5 @@
 package dev.shim4j.shim.mount;
 
-import dev.shim4j.shim.log.ShimLogging;
 import static dev.shim4j.sys.Mounts.MS_BIND;
 import static dev.shim4j.sys.Mounts.MS_RDONLY;
 import static dev.shim4j.sys.Mounts.MS_REC;
@@ -8,6 +7,7 @@ import static dev.shim4j.sys.Mounts.MS_REMOUNT;
 import static dev.shim4j.sys.Mounts.MS_SILENT;
 
 import dev.shim4j.api.types.Mount;
+import dev.shim4j.shim.log.ShimLogging;
 import dev.shim4j.sys.Errno;
 import dev.shim4j.sys.MountInfo;
 import dev.shim4j.sys.Mounts;
