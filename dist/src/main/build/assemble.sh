@@ -27,9 +27,15 @@ rm -f "$bin"/* "$lib"/aot/*
 log() { echo "[shim4j dist] $*" >&2; }
 
 # --- class path: every jar of lib/, in a fixed order, relative to the launcher's $lib --------
+# The shim library's jar comes first. It registers the LoggerFinder (META-INF/services), and the
+# JDK looks for one with a ServiceLoader when java.util.logging starts (protobuf starts it): that
+# lookup stops at the first jar that has one, and opening the others costs 10-20 ms of a cold
+# daemon's CPU (each jar's central directory is read in interpreted code).
 jars=()
-for jar in "$lib"/*.jar; do
-  [[ -f $jar ]] && jars+=("${jar##*/}")
+for jar in "$lib"/shim-[0-9]*.jar "$lib"/*.jar; do
+  [[ -f $jar ]] || continue
+  jar=${jar##*/}
+  [[ " ${jars[*]} " == *" $jar "* ]] || jars+=("$jar")
 done
 if (( ${#jars[@]} == 0 )); then
   log "no jars in $lib"; exit 1

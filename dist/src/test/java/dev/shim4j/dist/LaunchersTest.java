@@ -8,6 +8,7 @@ import dev.shim4j.api.task.v2.TaskTtrpc;
 import dev.shim4j.ttrpc.CallOptions;
 import dev.shim4j.ttrpc.Client;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +19,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.zip.ZipFile;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -108,6 +112,36 @@ class LaunchersTest {
         "dev.shim4j.runc.ExecOptions source: shared objects file",
         "dev.shim4j.shim.mount.Mounter source: shared objects file",
         "dev.shim4j.shim.event.TtrpcTransport source: shared objects file");
+  }
+
+  /**
+   * java.util.logging's start-up (protobuf starts it) looks for a LoggerFinder with a
+   * ServiceLoader that stops at the first jar declaring one; the shim library's jar declares
+   * shim4j's, so with it first no other jar of the class path is opened on the way.
+   */
+  @Test
+  void classPathStartsWithTheJarThatDeclaresTheLoggerFinder() throws Exception {
+    String service = "META-INF/services/java.lang.System$LoggerFinder";
+    for (String launcher : List.of(SKELETON, RUNC4J)) {
+      String script = Files.readString(DIST.resolve("bin").resolve(launcher));
+      Matcher cp = Pattern.compile("-cp \"([^\"]+)\"").matcher(script);
+      assertThat(cp.find()).as("class path of %s", launcher).isTrue();
+      List<Path> jars = Arrays.stream(cp.group(1).split(":"))
+          .map(jar -> DIST.resolve("lib").resolve(jar.replace("$lib/", "")))
+          .toList();
+
+      assertThat(jars.getFirst().getFileName().toString()).startsWith("shim-");
+      assertThat(jars.stream().filter(jar -> declares(jar, service)).toList())
+          .containsExactly(jars.getFirst());
+    }
+  }
+
+  private static boolean declares(Path jar, String entry) {
+    try (ZipFile zip = new ZipFile(jar.toFile())) {
+      return zip.getEntry(entry) != null;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   @Test

@@ -26,7 +26,7 @@ final class CommandRunner {
 
   private final Reaper reaper;
   private final ExecutorService pumps =
-      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("reaper-io-", 0).factory());
+      Executors.newThreadPerTaskExecutor(NumberedThreads.virtual("reaper-io-"));
 
   CommandRunner(Reaper reaper) {
     this.reaper = reaper;

@@ -62,7 +62,7 @@ public final class Reaper {
   private long generation;
   private final List<QueuedSubscription> subscribers = new CopyOnWriteArrayList<>();
   private final ExecutorService completions =
-      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("reaper-exit-", 0).factory());
+      Executors.newThreadPerTaskExecutor(NumberedThreads.virtual("reaper-exit-"));
   private final CommandRunner runner = new CommandRunner(this);
 
   private Reaper() {
