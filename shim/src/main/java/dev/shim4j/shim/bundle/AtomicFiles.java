@@ -16,7 +16,12 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Files that a reader (containerd after a restart, a later {@code delete}) must see whole or not
- * at all: written to a temporary file beside the target, synced, then renamed over it.
+ * at all: written to a temporary file beside the target, then renamed over it.
+ *
+ * <p>Not synced to disk, as Go's shim does not: these files live in containerd's state
+ * directory, a tmpfs that does not outlive the machine (and the containers they describe do not
+ * outlive it either). Two fsyncs per file cost ~1 ms each on a disk, inside {@code start} and
+ * Create, for durability nobody can use.
  */
 public final class AtomicFiles {
   public static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
@@ -39,7 +44,6 @@ public final class AtomicFiles {
         while (buf.hasRemaining()) {
           ch.write(buf);
         }
-        ch.force(true);
       }
       // The umask may have narrowed the mode at creation; set exactly what was asked.
       Files.setPosixFilePermissions(temp, permissions);
@@ -50,16 +54,6 @@ public final class AtomicFiles {
       }
     } finally {
       Files.deleteIfExists(temp);
-    }
-    syncDirectory(dir);
-  }
-
-  /** Makes the rename durable; best effort, as not every filesystem lets a directory be synced. */
-  private static void syncDirectory(Path dir) {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException ignored) {
-      // The file content is synced; only the rename's durability is at stake.
     }
   }
 }

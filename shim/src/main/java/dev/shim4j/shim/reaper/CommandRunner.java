@@ -99,7 +99,8 @@ final class CommandRunner {
     }
     ByteArrayOutputStream sink = new ByteArrayOutputStream();
     CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
-      byte[] buf = new byte[64 * 1024];
+      // runc prints a line or a JSON document; the loop reads anything longer in turns.
+      byte[] buf = new byte[8 * 1024];
       try (in) {
         int n;
         while ((n = in.read(buf)) >= 0) {
