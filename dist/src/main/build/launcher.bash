@@ -52,6 +52,24 @@ cache=$lib/aot/@NAME@.aot
 
 java=("$java_home/bin/java" @JVM_OPTIONS@ "${aot[@]}" ${SHIM4J_JAVA_OPTS:-} -cp "@CLASSPATH@")
 
+# A new spare for $prefork, unless one is alive there (booting or ready). Called once start has
+# answered, in a background subshell whose stdio was pointed away with `exec` (a redirection on
+# the call itself would leave the subshell holding containerd's pipe for as long as it runs). It
+# waits a second first: a JVM's warm-up takes ~0.3 s of CPU, which the container just started
+# needs more (measured: its Create..Delete took ~60 ms longer with a spare booting beside it at
+# once, even at nice 10). Then at nice 19, in a session of its own.
+prefork_spawn() {
+  local slot nice=()
+  sleep 1
+  for slot in "$prefork"/*; do
+    [[ -d $slot ]] && kill -0 "${slot##*/}" 2>/dev/null && return 0
+  done
+  hash nice 2>/dev/null && nice=(nice -n 19)
+  cd / || return # not the bundle: containerd removes it, and a JVM cannot start in a removed directory
+  setsid -f "${nice[@]}" "${java[@]}" -Ddev.shim4j.start=in-process \
+    -Ddev.shim4j.prefork="$prefork" @MAIN@ prefork
+}
+
 # `start`: one JVM answers containerd and then becomes the daemon, instead of a JVM that answers
 # and a second one spawned to serve (see dev.shim4j.shim.InProcessStart). It runs in a session of
 # its own from the start (setsid -f: containerd must not wait for it, nor signal it as part of
@@ -59,13 +77,53 @@ java=("$java_home/bin/java" @JVM_OPTIONS@ "${aot[@]}" ${SHIM4J_JAVA_OPTS:-} -cp 
 # writes its answer to the pipe read below, and reports errors on containerd's stderr. Once it
 # has answered it points its stdio at /dev/null and serves on: the pipe reaches end-of-file, and
 # this script hands the answer to containerd. No answer means start failed; the JVM said why.
-# (testkit's Launchers writes the same branch into the test launchers of the end-to-end tests.)
+# (testkit's Launchers writes the same branch, without spares, into the test launchers of the
+# end-to-end tests; dist's PreforkTest covers spares.)
 if [[ ${!#} == start ]] && hash setsid 2>/dev/null; then
+  # A pre-started daemon, a "spare", takes this start when one is ready (opt-in: SHIM4J_PREFORK=1
+  # in containerd's environment; see dev.shim4j.shim.Prefork for the hand-off). It reads what it
+  # needs from /proc/$$, answers on this script's stdout and tells how start ended on its reply
+  # FIFO. No live spare, a claimed one, or one that says "no": the cold start below.
+  prefork=""
+  namespace=${NAMESPACE:-} previous=""
+  for arg in "$@"; do # -namespace wins over NAMESPACE (containerd 1.6 sets only the flag)
+    case $previous in -namespace | --namespace) namespace=$arg ;; esac
+    case $arg in -namespace=* | --namespace=*) namespace=${arg#*=} ;; esac
+    previous=$arg
+  done
+  if [[ ${SHIM4J_PREFORK:-} == 1 && -n $namespace && $namespace != */* ]]; then
+    prefork=${SHIM4J_PREFORK_DIR:-/run/shim4j/prefork}/@NAME@/$namespace
+    for slot in "$prefork"/*; do
+      # ours (a spare answers containerd: only one of our own user may), alive, and ready
+      [[ -O $slot && -p $slot/request ]] && kill -0 "${slot##*/}" 2>/dev/null || continue
+      set -C
+      if { : > "$slot/taken"; } 2>/dev/null; then
+        set +C
+        # The spare opens our stdio as /proc/$$/fd/3, 4 and 5: copies that stay put while bash
+        # points 0 and 1 elsewhere for a builtin's redirection.
+        exec 3<&0 4>&1 5>&2 6<>"$slot/request" 7<>"$slot/reply"
+        printf '%s\0' "$$" "$PWD" "$#" "$@" >&6
+        if IFS= read -r -t 2 -u 7 ack && [[ $ack == ok ]]; then
+          # The status may take as long as start does. Read it from a read-only copy of the FIFO,
+          # so that a spare that dies on the way leaves end-of-file, not a read that never ends.
+          exec 8</proc/$$/fd/7 7<&-
+          IFS= read -r -u 8 status
+          (exec </dev/null >/dev/null 2>&1 3<&- 4>&- 5>&- 6>&- 8<&-; prefork_spawn) &
+          exit "${status:-1}"
+        fi
+        exec 3<&- 4>&- 5>&- 6>&- 7>&-
+      fi
+      set +C
+    done
+  fi
   exec 3<&0
   answer=""
   IFS= read -r -d '' answer < <(exec setsid -f "${java[@]}" -Ddev.shim4j.start=in-process @MAIN@ "$@" <&3 3<&-)
   [[ -n $answer ]] || exit 1
   printf '%s' "$answer"
+  if [[ -n $prefork ]]; then
+    (exec </dev/null >/dev/null 2>&1 3<&-; prefork_spawn) &
+  fi
   exit 0
 fi
 

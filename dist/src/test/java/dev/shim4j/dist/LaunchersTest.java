@@ -9,7 +9,6 @@ import dev.shim4j.ttrpc.CallOptions;
 import dev.shim4j.ttrpc.Client;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -243,17 +242,8 @@ class LaunchersTest {
     String id = "dist-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
     List<String> args = List.of("-namespace", "shim4j-dist-test", "-id", id,
         "-address", tmp.resolve("containerd.sock").toString(), "-publish-binary", "/bin/false", "start");
-    ProcessBuilder builder = new ProcessBuilder(command(dist.resolve("bin").resolve(SKELETON), args))
-        .directory(bundle.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-        .redirectErrorStream(true);
-    Process start = builder.start();
-    String combined = new String(start.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(start.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();
-
-    assertThat(start.exitValue()).as("start output: %s", combined).isZero();
-    assertThat(combined).matches("unix:///[^\\s]+\\n?");
-    String address = combined.strip();
+    String address = StartAnswer.of(command(dist.resolve("bin").resolve(SKELETON), args), bundle,
+        Map.of(), DEADLINE);
     sockets.add(socketOf(address));
     return address;
   }

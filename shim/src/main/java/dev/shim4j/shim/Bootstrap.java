@@ -37,15 +37,23 @@ final class Bootstrap {
   private final InputStream stdin;
   private final PrintStream stdout;
   private final PrintStream stderr;
+  /** Runs once an in-process start has let go of stdio: containerd has its answer. */
+  private final Runnable onAnswered;
 
   Bootstrap(String runtimeId, Shim.Factory factory, Map<String, String> env,
       InputStream stdin, PrintStream stdout, PrintStream stderr) {
+    this(runtimeId, factory, env, stdin, stdout, stderr, () -> {});
+  }
+
+  Bootstrap(String runtimeId, Shim.Factory factory, Map<String, String> env,
+      InputStream stdin, PrintStream stdout, PrintStream stderr, Runnable onAnswered) {
     this.runtimeId = runtimeId;
     this.factory = factory;
     this.env = env;
     this.stdin = stdin;
     this.stdout = stdout;
     this.stderr = stderr;
+    this.onAnswered = onAnswered;
   }
 
   /**
@@ -59,6 +67,9 @@ final class Bootstrap {
   }
 
   int run(List<String> args) {
+    if (Prefork.requested(args)) {
+      return Prefork.serve(runtimeId, factory);
+    }
     Flags flags;
     try {
       flags = Flags.parse(args, env);
@@ -124,8 +135,15 @@ final class Bootstrap {
    * stdio is released; then this process serves as a freshly created daemon would.
    */
   private int serveInProcess(Flags startFlags, ServerSocketChannel listener) {
+    stdout.close();
     stderr.close();
+    try {
+      stdin.close();
+    } catch (IOException e) {
+      // nothing more to let go of
+    }
     InProcessStart.releaseStdio();
+    onAnswered.run();
     return perform(startFlags.asDaemon(), listener);
   }
 

@@ -7,6 +7,7 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.nio.channels.ServerSocketChannel;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -29,6 +30,7 @@ final class InProcessStart {
   static final String IN_PROCESS = "in-process";
 
   private static ServerSocketChannel claimed;
+  private static boolean prepared;
 
   private InProcessStart() {}
 
@@ -53,18 +55,24 @@ final class InProcessStart {
    *       class starts java.util.logging and its version check, 10–15 ms).
    * </ul>
    *
-   * <p>Side-effect free: the socket opened here is never bound.
+   * <p>Side-effect free: the socket opened here is never bound. Once per process; returns the
+   * threads it started (none the second time).
    */
-  static void prepareDaemon() {
-    Thread.ofPlatform().daemon().name("warmup-native").start(NativeWarmup::run);
-    Thread.ofPlatform().daemon().name("warmup-sockets-tasks").start(() -> {
-      try (ServerSocketChannel unbound = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-        // opening it is the point
-      } catch (IOException e) {
-        // the bind will report whatever this was
-      }
-      TaskTtrpc.bind(new TaskTtrpc.Service() {});
-    });
+  static synchronized List<Thread> prepareDaemon() {
+    if (prepared) {
+      return List.of(); // a spare (see Prefork) warmed up before its start was asked for
+    }
+    prepared = true;
+    return List.of(
+        Thread.ofPlatform().daemon().name("warmup-native").start(NativeWarmup::run),
+        Thread.ofPlatform().daemon().name("warmup-sockets-tasks").start(() -> {
+          try (ServerSocketChannel unbound = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            // opening it is the point
+          } catch (IOException e) {
+            // the bind will report whatever this was
+          }
+          TaskTtrpc.bind(new TaskTtrpc.Service() {});
+        }));
   }
 
   /** Keeps the listener of the daemon this process is about to become. */

@@ -30,6 +30,9 @@ public final class Processes {
   private static final Native.Fn KILL = Native.fn("kill");
   private static final Native.Fn WAITPID = Native.fn("waitpid");
   private static final Native.Fn PRCTL = Native.fn("prctl"); // variadic: see Native
+  private static final Native.Fn CHDIR = Native.fn("chdir");
+  private static final Native.Fn SETPRIORITY = Native.fn("setpriority");
+  private static final int PRIO_PROCESS = 0;
 
   private Processes() {}
 
@@ -115,6 +118,32 @@ public final class Processes {
         if (errno != Errno.EINTR) {
           throw new SysException("waitpid", String.valueOf(pid), errno);
         }
+      }
+    }
+  }
+
+  /**
+   * chdir(2): the working directory of the whole process, which children inherit. The JVM's
+   * {@code user.dir} (and so {@code Path.toAbsolutePath()}) keeps the directory it started in.
+   */
+  public static void chdir(Path dir) throws SysException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment err = Native.errnoBuffer(arena);
+      if (CHDIR.call(err, Native.ptr(arena.allocateFrom(dir.toString()))) != 0) {
+        throw new SysException("chdir", dir.toString(), Native.errno(err));
+      }
+    }
+  }
+
+  /**
+   * setpriority(PRIO_PROCESS, tid, nice). On Linux this is the nice value of one thread, the one
+   * whose thread id is {@code tid}; threads it creates later inherit it.
+   */
+  public static void setNice(int tid, int nice) throws SysException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment err = Native.errnoBuffer(arena);
+      if (SETPRIORITY.call(err, PRIO_PROCESS, tid, nice) != 0) {
+        throw new SysException("setpriority", Native.errno(err));
       }
     }
   }

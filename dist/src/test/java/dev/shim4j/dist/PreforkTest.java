@@ -1,0 +1,164 @@
+package dev.shim4j.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shim4j.api.task.v2.ConnectRequest;
+import dev.shim4j.api.task.v2.TaskTtrpc;
+import dev.shim4j.ttrpc.CallOptions;
+import dev.shim4j.ttrpc.Client;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The distribution's launcher with pre-started daemons ("spares", SHIM4J_PREFORK=1; see
+ * dev.shim4j.shim.Prefork): a cold start leaves a spare behind, the next start is answered by it
+ * and it becomes that start's daemon; a spare in another environment declines; a dead spare's
+ * directory is skipped; without the variable nothing of it happens.
+ */
+class PreforkTest {
+  private static final Duration DEADLINE = Duration.ofSeconds(30);
+  private static final Path DIST = Path.of(System.getProperty("shim4j.dist", "target/shim4j")).toAbsolutePath();
+  private static final String SKELETON = "containerd-shim-skeleton-v1";
+  private static final String NAMESPACE = "shim4j-prefork-test";
+
+  @TempDir Path tmp;
+  private final List<Process> logReaders = new ArrayList<>();
+  private final List<Path> sockets = new ArrayList<>();
+  private int bundles;
+
+  @AfterEach
+  void cleanUp() throws IOException {
+    // daemons and spares of this test: their command lines name this test's directories
+    ProcessHandle.allProcesses()
+        .filter(p -> p.info().arguments().map(args -> String.join(" ", args).contains(tmp.toString()))
+            .orElse(false))
+        .forEach(ProcessHandle::destroyForcibly);
+    for (Path socket : sockets) {
+      Files.deleteIfExists(socket);
+    }
+    logReaders.forEach(Process::destroy);
+  }
+
+  @Test
+  void aSpareAnswersTheNextStartAndBecomesItsDaemon() throws Exception {
+    String first = start(preforkEnv());
+    long spare = awaitSpare(Optional.empty());
+
+    String second = start(preforkEnv());
+
+    assertThat(second).isNotEqualTo(first);
+    assertThat(shimPid(second)).isEqualTo(spare);
+    assertThat(spares().resolve(Long.toString(spare))).doesNotExist();
+    assertThat(ProcessHandle.of(spare).orElseThrow().info().command()).isPresent();
+    long next = awaitSpare(Optional.of(spare));
+    assertThat(next).isNotEqualTo(spare);
+  }
+
+  @Test
+  void aSpareInAnotherEnvironmentSaysNoAndStartRunsCold() throws Exception {
+    start(preforkEnv());
+    long spare = awaitSpare(Optional.empty());
+    Map<String, String> other = preforkEnv();
+    other.put("SHIM4J_PREFORK_TEST_OTHER", "1");
+
+    String address = start(other);
+
+    assertThat(shimPid(address)).isNotEqualTo(spare);
+    assertThat(spares().resolve(Long.toString(spare)).resolve("request")).exists();
+    assertThat(spares().resolve(Long.toString(spare)).resolve("taken")).doesNotExist();
+  }
+
+  @Test
+  void aDeadSparesDirectoryIsSkipped() throws Exception {
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    Path slot = Files.createDirectories(spares().resolve(Long.toString(gone.pid())));
+    assertThat(new ProcessBuilder("mkfifo", slot.resolve("request").toString(), slot.resolve("reply").toString())
+        .start().waitFor()).isZero();
+
+    long began = System.nanoTime();
+    String address = start(preforkEnv());
+
+    assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(2));
+    assertThat(shimPid(address)).isPositive();
+    assertThat(slot.resolve("taken")).doesNotExist();
+  }
+
+  @Test
+  void withoutThePreforkVariableNoSpareIsStarted() throws Exception {
+    Map<String, String> env = preforkEnv();
+    env.remove("SHIM4J_PREFORK");
+
+    start(env);
+    Thread.sleep(2500); // a spare would be started 1 s after the answer
+
+    assertThat(tmp.resolve("prefork")).doesNotExist();
+  }
+
+  private Map<String, String> preforkEnv() {
+    Map<String, String> env = new HashMap<>();
+    env.put("SHIM4J_PREFORK", "1");
+    env.put("SHIM4J_PREFORK_DIR", tmp.resolve("prefork").toString());
+    return env;
+  }
+
+  private Path spares() {
+    return tmp.resolve("prefork").resolve(SKELETON).resolve(NAMESPACE);
+  }
+
+  /** Waits for a ready spare other than {@code not}; returns its pid. */
+  private long awaitSpare(Optional<Long> not) throws Exception {
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (Files.isDirectory(spares())) {
+        try (Stream<Path> slots = Files.list(spares())) {
+          Optional<Long> ready = slots
+              .filter(slot -> Files.exists(slot.resolve("request")))
+              .map(slot -> Long.parseLong(slot.getFileName().toString()))
+              .filter(pid -> not.map(n -> !n.equals(pid)).orElse(true))
+              .findFirst();
+          if (ready.isPresent()) {
+            return ready.get();
+          }
+        }
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no spare became ready in " + spares() + " within " + DEADLINE);
+  }
+
+  /** A start in a fresh bundle, as containerd 1.6 runs it: stdout and stderr read together. */
+  private String start(Map<String, String> env) throws Exception {
+    Path bundle = Files.createDirectories(tmp.resolve("bundle-" + (++bundles)));
+    Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"annotations\":{}}");
+    Path log = bundle.resolve("log");
+    assertThat(new ProcessBuilder("mkfifo", log.toString()).start().waitFor()).isZero();
+    logReaders.add(new ProcessBuilder("sh", "-c", "exec cat 0<>\"$0\" >/dev/null", log.toString()).start());
+    List<String> command = List.of(DIST.resolve("bin").resolve(SKELETON).toString(),
+        "-namespace", NAMESPACE, "-id", "prefork-test-" + bundles,
+        "-address", tmp.resolve("containerd.sock").toString(), "-publish-binary", "/bin/false", "start");
+    String address = StartAnswer.of(command, bundle, env, DEADLINE);
+    sockets.add(Path.of(address.substring("unix://".length())));
+    assertThat(Files.readString(bundle.resolve("address"))).isEqualTo(address);
+    return address;
+  }
+
+  private long shimPid(String address) throws IOException {
+    try (Client client = Client.connect(address)) {
+      return new TaskTtrpc.Client(client)
+          .connect(ConnectRequest.newBuilder().build(), CallOptions.timeout(DEADLINE))
+          .getShimPid();
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package dev.shim4j.shim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PreforkTest {
+  @Test
+  void aRequestIsCompleteOnceItsArgumentCountIsMet() throws IOException {
+    assertThat(Prefork.Request.parse(List.of("42", "/run/b"))).isEmpty();
+    assertThat(Prefork.Request.parse(List.of("42", "/run/b", "2", "-id"))).isEmpty();
+
+    var request = Prefork.Request.parse(List.of("42", "/run/b", "2", "-id", "start"));
+
+    assertThat(request).contains(new Prefork.Request(42, Path.of("/run/b"), List.of("-id", "start")));
+  }
+
+  @Test
+  void aMalformedRequestIsAnError() {
+    assertThatThrownBy(() -> Prefork.Request.parse(List.of("x", "/run/b", "0")))
+        .isInstanceOf(IOException.class).hasMessageContaining("malformed");
+  }
+
+  @Test
+  void environmentsAreTheSameDespiteWhatBashAndTheLauncherSet() {
+    Map<String, String> containerd = Map.of("TTRPC_ADDRESS", "/run/c.ttrpc", "PATH", "/usr/bin");
+    Map<String, String> spare = Map.of("TTRPC_ADDRESS", "/run/c.ttrpc", "PATH", "/usr/bin",
+        "MALLOC_ARENA_MAX", "2", "SHLVL", "2", "_", "/usr/bin/setsid");
+
+    assertThat(Prefork.sameEnvironment(containerd, spare)).isTrue();
+    assertThat(Prefork.sameEnvironment(Map.of("TTRPC_ADDRESS", "/run/other.ttrpc", "PATH", "/usr/bin"),
+        spare)).isFalse();
+    assertThat(Prefork.sameEnvironment(Map.of("TTRPC_ADDRESS", "/run/c.ttrpc", "PATH", "/usr/bin",
+        "MALLOC_ARENA_MAX", "8"), spare)).isFalse();
+  }
+
+  @Test
+  void idleTimeoutComesFromTheEnvironment() {
+    assertThat(Prefork.idleTimeout(Map.of())).isEqualTo(Duration.ofMinutes(10));
+    assertThat(Prefork.idleTimeout(Map.of(Prefork.IDLE_ENV, "30"))).isEqualTo(Duration.ofSeconds(30));
+    assertThat(Prefork.idleTimeout(Map.of(Prefork.IDLE_ENV, "soon"))).isEqualTo(Duration.ofMinutes(10));
+  }
+
+  @Test
+  void onlyThePreforkActionWithTheDirectoryPropertyIsASpare() {
+    String before = System.getProperty(Prefork.PROPERTY);
+    try {
+      System.clearProperty(Prefork.PROPERTY);
+      assertThat(Prefork.requested(List.of("prefork"))).isFalse();
+      System.setProperty(Prefork.PROPERTY, "/run/shim4j/prefork/x/ns");
+      assertThat(Prefork.requested(List.of("prefork"))).isTrue();
+      assertThat(Prefork.requested(List.of("-id", "c", "start"))).isFalse();
+    } finally {
+      if (before == null) {
+        System.clearProperty(Prefork.PROPERTY);
+      } else {
+        System.setProperty(Prefork.PROPERTY, before);
+      }
+    }
+  }
+}
