@@ -7,9 +7,14 @@ import dev.shim4j.api.task.v2.TaskTtrpc;
 import dev.shim4j.ttrpc.CallOptions;
 import dev.shim4j.ttrpc.Client;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -77,6 +82,39 @@ class PreforkTest {
     assertThat(shimPid(address)).isNotEqualTo(spare);
     assertThat(spares().resolve(Long.toString(spare)).resolve("request")).exists();
     assertThat(spares().resolve(Long.toString(spare)).resolve("taken")).doesNotExist();
+  }
+
+  /** A launcher gives up after 2 s and starts cold: a claim older than that must not be served. */
+  @Test
+  void aSpareSaysNoToAClaimItsLauncherHasGivenUpOn() throws Exception {
+    start(preforkEnv());
+    long spare = awaitSpare(Optional.empty());
+    Path slot = spares().resolve(Long.toString(spare));
+    Files.createFile(slot.resolve("taken"));
+    Files.setLastModifiedTime(slot.resolve("taken"),
+        FileTime.from(Instant.now().minusSeconds(10)));
+
+    // a stand-in launcher the spare would accept: its environment, stdio copies on 3..5
+    ProcessBuilder standIn = new ProcessBuilder("bash", "-c",
+        "exec 3</dev/null 4>/dev/null 5>/dev/null; sleep 30");
+    standIn.environment().putAll(preforkEnv());
+    Process launcher = standIn.start();
+    try (RandomAccessFile reply = new RandomAccessFile(slot.resolve("reply").toFile(), "rw");
+        OutputStream request = Files.newOutputStream(slot.resolve("request"))) {
+      request.write((launcher.pid() + "\0" + tmp + "\0" + "1\0start\0")
+          .getBytes(StandardCharsets.UTF_8));
+      request.flush();
+
+      assertThat(reply.readLine()).isEqualTo("no");
+    } finally {
+      launcher.destroyForcibly();
+    }
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (Files.exists(slot.resolve("taken")) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(slot.resolve("taken")).doesNotExist();
+    assertThat(ProcessHandle.of(spare)).isPresent();
   }
 
   @Test

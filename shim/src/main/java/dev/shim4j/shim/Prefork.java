@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -53,7 +54,9 @@ import java.util.stream.Stream;
  *       serves as that container's daemon.
  * </ol>
  *
- * <p>A spare nobody adopts within {@value #IDLE_ENV} seconds (default 600) exits. It waits at nice
+ * <p>A launcher waits 2 s for {@code ok} and then starts cold; so a claim older than 1.5 s when the
+ * spare takes it up is answered {@code no}, lest two starts run for one container. A spare nobody
+ * adopts within {@value #IDLE_ENV} seconds (default 600) exits. It waits at nice
  * 19 (the launcher starts it so) and is back at nice 0 once adopted.
  */
 final class Prefork {
@@ -62,6 +65,8 @@ final class Prefork {
   static final String ACTION = "prefork";
   static final String IDLE_ENV = "SHIM4J_PREFORK_IDLE_SECONDS";
   private static final Duration DEFAULT_IDLE = Duration.ofMinutes(10);
+  /** How old a launcher's claim may be when the spare takes it up (the launcher waits 2 s). */
+  private static final Duration CLAIM_FRESH = Duration.ofMillis(1500);
   /** Variables bash sets for what it runs: they differ between the launcher and the spare. */
   private static final Set<String> SHELL_VARIABLES = Set.of("_", "SHLVL", "PWD", "OLDPWD");
 
@@ -87,9 +92,10 @@ final class Prefork {
       while (true) {
         Optional<Request> request = Request.read(slot.resolve("request"));
         if (request.isEmpty()) {
-          continue; // a launcher came and went without a whole request
+          Files.deleteIfExists(slot.resolve("taken")); // a launcher left without a whole request
+          continue;
         }
-        Optional<Adoption> adoption = adopt(request.get());
+        Optional<Adoption> adoption = fresh(slot) ? adopt(request.get()) : Optional.empty();
         if (adoption.isEmpty()) {
           try (OutputStream reply = openReply(slot)) {
             reply.write("no\n".getBytes(StandardCharsets.US_ASCII));
@@ -161,6 +167,19 @@ final class Prefork {
       } catch (NumberFormatException e) {
         throw new IOException("malformed request " + fields, e);
       }
+    }
+  }
+
+  /**
+   * Whether the claim is recent enough that its launcher still waits: it gives up after 2 s and
+   * starts cold, and a spare that answered it then would run a second start beside that one.
+   */
+  private static boolean fresh(Path slot) {
+    try {
+      Instant claimed = Files.getLastModifiedTime(slot.resolve("taken")).toInstant();
+      return Duration.between(claimed, Instant.now()).compareTo(CLAIM_FRESH) < 0;
+    } catch (IOException e) {
+      return false;
     }
   }
 
@@ -299,7 +318,10 @@ final class Prefork {
         Thread.sleep(idle);
         Files.createFile(slot.resolve("taken"));
       } catch (FileAlreadyExistsException e) {
-        return; // a launcher got there first
+        if (fresh(slot)) {
+          return; // a launcher got there first
+        }
+        // a claim nobody followed up (its launcher died): this spare is stuck with it
       } catch (InterruptedException | IOException e) {
         return;
       }
