@@ -88,7 +88,7 @@ final class Prefork {
       }
       Fds.mkfifo(slot.resolve("request"), 0600);
       Fds.mkfifo(slot.resolve("reply"), 0600);
-      exitWhenIdle(slot, idleTimeout(System.getenv()));
+      Thread idleExit = exitWhenIdle(slot, idleTimeout(System.getenv()));
       while (true) {
         Optional<Request> request = Request.read(slot.resolve("request"));
         if (request.isEmpty()) {
@@ -103,6 +103,7 @@ final class Prefork {
           Files.deleteIfExists(slot.resolve("taken"));
           continue;
         }
+        idleExit.interrupt(); // a daemon now, for as long as its container needs it
         return adoption.get().run(runtimeId, factory, slot);
       }
     } catch (Exception e) {
@@ -312,8 +313,8 @@ final class Prefork {
    * launcher that comes at the same moment find it taken and start cold, instead of waiting for
    * a spare that is about to exit.
    */
-  private static void exitWhenIdle(Path slot, Duration idle) {
-    Thread.ofPlatform().daemon().name("prefork-idle").start(() -> {
+  private static Thread exitWhenIdle(Path slot, Duration idle) {
+    return Thread.ofPlatform().daemon().name("prefork-idle").start(() -> {
       try {
         Thread.sleep(idle);
         Files.createFile(slot.resolve("taken"));
