@@ -113,3 +113,23 @@ bench_interleaved() {
 bench_times_median() {
   awk -v name="$2" '$1 == name {print $2}' "$1" | bench_median
 }
+
+# bench_await_spare DIR: waits (up to 15 s) until a pre-started daemon under DIR (a
+# SHIM4J_PREFORK_DIR) is ready: a slot NAME/NAMESPACE/PID with its request FIFO and a live PID.
+bench_await_spare() {
+  local slot _
+  for _ in $(seq 150); do
+    for slot in "$1"/*/*/*; do
+      [[ -p $slot/request ]] && kill -0 "${slot##*/}" 2>/dev/null && return 0
+    done
+    sleep 0.1
+  done
+  return 0
+}
+
+# bench_kill_spares DIR: kills the spares of DIR and the daemons that were spares (they carry
+# -Ddev.shim4j.prefork=DIR/... on their command line, not the container's -id).
+bench_kill_spares() {
+  [[ -n $1 ]] || return 0 # no directory yet: nothing of ours to kill
+  pkill -9 -f -- "-Ddev.shim4j.prefork=$1/" || true
+}

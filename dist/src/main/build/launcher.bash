@@ -65,7 +65,8 @@ prefork_spawn() {
     [[ -d $slot ]] && kill -0 "${slot##*/}" 2>/dev/null && return 0
   done
   hash nice 2>/dev/null && nice=(nice -n 19)
-  cd / || return # not the bundle: containerd removes it, and a JVM cannot start in a removed directory
+  # Not in the bundle: containerd removes it, and a JVM cannot start in a removed directory.
+  cd / || return
   setsid -f "${nice[@]}" "${java[@]}" -Ddev.shim4j.start=in-process \
     -Ddev.shim4j.prefork="$prefork" @MAIN@ prefork
 }
