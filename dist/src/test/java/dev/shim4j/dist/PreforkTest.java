@@ -70,6 +70,29 @@ class PreforkTest {
     assertThat(next).isNotEqualTo(spare);
   }
 
+  /**
+   * A start whose group already has a daemon (a pod's second container, every container after the
+   * first of a node-wide shim) needs no new daemon: the spare answers it and stays a spare.
+   */
+  @Test
+  void aSpareThatFindsTheGroupsDaemonServingStaysASpare() throws Exception {
+    String first = start(preforkEnv(), "grouped");
+    long daemon = shimPid(first);
+    long spare = awaitSpare(Optional.empty());
+
+    String again = start(preforkEnv(), "grouped");
+
+    assertThat(again).isEqualTo(first);
+    assertThat(shimPid(again)).isEqualTo(daemon);
+    Path slot = spares().resolve(Long.toString(spare));
+    awaitRearmed(slot);
+    assertThat(awaitSpare(Optional.empty())).isEqualTo(spare);
+    // and it still becomes the daemon of the next start that needs one
+    String other = start(preforkEnv(), "another");
+    assertThat(shimPid(other)).isEqualTo(spare);
+    assertThat(slot).doesNotExist();
+  }
+
   @Test
   void aSpareInAnotherEnvironmentSaysNoAndStartRunsCold() throws Exception {
     start(preforkEnv());
@@ -176,15 +199,32 @@ class PreforkTest {
     throw new AssertionError("no spare became ready in " + spares() + " within " + DEADLINE);
   }
 
-  /** A start in a fresh bundle, as containerd 1.6 runs it: stdout and stderr read together. */
+  /** A spare that served a start is ready for the next once its claim is gone. */
+  private void awaitRearmed(Path slot) throws Exception {
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (Files.exists(slot.resolve("taken")) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(slot.resolve("taken")).doesNotExist();
+    assertThat(slot.resolve("request")).exists();
+  }
+
   private String start(Map<String, String> env) throws Exception {
+    return start(env, "prefork-test-" + (bundles + 1));
+  }
+
+  /**
+   * A start of container {@code id} in a fresh bundle, as containerd 1.6 runs it: stdout and
+   * stderr read together. The skeleton groups by id: a second start of one id finds its daemon.
+   */
+  private String start(Map<String, String> env, String id) throws Exception {
     Path bundle = Files.createDirectories(tmp.resolve("bundle-" + (++bundles)));
     Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"annotations\":{}}");
     Path log = bundle.resolve("log");
     assertThat(new ProcessBuilder("mkfifo", log.toString()).start().waitFor()).isZero();
     logReaders.add(new ProcessBuilder("sh", "-c", "exec cat 0<>\"$0\" >/dev/null", log.toString()).start());
     List<String> command = List.of(DIST.resolve("bin").resolve(SKELETON).toString(),
-        "-namespace", NAMESPACE, "-id", "prefork-test-" + bundles,
+        "-namespace", NAMESPACE, "-id", id,
         "-address", tmp.resolve("containerd.sock").toString(), "-publish-binary", "/bin/false", "start");
     String address = StartAnswer.of(command, bundle, env, DEADLINE);
     sockets.add(Path.of(address.substring("unix://".length())));

@@ -1,5 +1,6 @@
 package dev.shim4j.shim;
 
+import dev.shim4j.shim.log.ShimLogging;
 import dev.shim4j.sys.Fds;
 import dev.shim4j.sys.Processes;
 import dev.shim4j.sys.SysException;
@@ -51,7 +52,9 @@ import java.util.stream.Stream;
  *       (the launcher starts cold);
  *   <li>the spare runs the launcher's {@code start} as the launcher's own JVM would have, answers
  *       containerd on the launcher's stdout, writes start's exit status on {@code reply}, and
- *       serves as that container's daemon.
+ *       serves as that container's daemon; or, when start found the daemon of the container's
+ *       group already serving (a pod's or the node's shim), lets go of the launcher's stdio and
+ *       the bundle's log and waits for the next start, a spare as before.
  * </ol>
  *
  * <p>A launcher waits 2 s for {@code ok} and then starts cold; so a claim older than 1.5 s when the
@@ -88,7 +91,8 @@ final class Prefork {
       }
       Fds.mkfifo(slot.resolve("request"), 0600);
       Fds.mkfifo(slot.resolve("reply"), 0600);
-      Thread idleExit = exitWhenIdle(slot, idleTimeout(System.getenv()));
+      Duration idle = idleTimeout(System.getenv());
+      Thread idleExit = exitWhenIdle(slot, idle);
       while (true) {
         Optional<Request> request = Request.read(slot.resolve("request"));
         if (request.isEmpty()) {
@@ -103,8 +107,15 @@ final class Prefork {
           Files.deleteIfExists(slot.resolve("taken"));
           continue;
         }
-        idleExit.interrupt(); // a daemon now, for as long as its container needs it
-        return adoption.get().run(runtimeId, factory, slot);
+        idleExit.interrupt();
+        Outcome outcome = adoption.get().run(runtimeId, factory, slot);
+        if (!outcome.stillSpare()) {
+          return outcome.status();
+        }
+        // The start found its container's daemon already serving (a grouped shim): nothing here
+        // became a daemon, so this spare waits for the next start, idle from now.
+        Files.deleteIfExists(slot.resolve("taken"));
+        idleExit = exitWhenIdle(slot, idle);
       }
     } catch (Exception e) {
       removeQuietly(slot);
@@ -232,13 +243,18 @@ final class Prefork {
     return env;
   }
 
+  /**
+   * How an adoption ended: {@code stillSpare} when start answered with the address of a daemon
+   * that already serves the container's group, so that this process is as unused as before.
+   */
+  record Outcome(int status, boolean stillSpare) {}
+
   /** A request this spare took: the launcher's stdio, opened; it waits on {@code reply}. */
   private record Adoption(Request request, InputStream in, PrintStream out, PrintStream err) {
-    int run(String runtimeId, Shim.Factory factory, Path slot) throws IOException {
+    Outcome run(String runtimeId, Shim.Factory factory, Path slot) throws IOException {
       OutputStream reply = openReply(slot);
       reply.write("ok\n".getBytes(StandardCharsets.US_ASCII));
       reply.flush();
-      removeQuietly(slot); // no other launcher may claim it now; open FIFOs stay usable
       Replier replier = new Replier(reply);
       backToNormalPriority();
       try {
@@ -249,11 +265,41 @@ final class Prefork {
       // -bundle defaults to the working directory, which the JVM fixed when this spare started.
       List<String> args = new ArrayList<>(List.of("-bundle", request.cwd().toString()));
       args.addAll(request.args());
-      Bootstrap bootstrap = new Bootstrap(runtimeId, factory, System.getenv(), in, out, err,
-          () -> replier.send(0));
+      boolean[] becameDaemon = {false};
+      Bootstrap bootstrap = new Bootstrap(runtimeId, factory, System.getenv(), in, out, err, () -> {
+        becameDaemon[0] = true;
+        // a daemon now, for as long as its container needs it: no launcher may find this slot
+        removeQuietly(slot);
+        replier.send(0);
+      });
       int status = bootstrap.run(args);
+      if (becameDaemon[0]) {
+        return new Outcome(status, false);
+      }
+      // Back to how it waited: containerd reads the launcher's stdout to its end, which comes
+      // only when no process holds it open any more; the log was that bundle's.
+      letGo();
+      ShimLogging.reset();
+      try {
+        Processes.chdir(Path.of("/"));
+      } catch (SysException e) {
+        // a spare in a removed directory still works: it resolves everything from absolute paths
+      }
+      if (status != 0) {
+        removeQuietly(slot); // this process exits: a launcher must not find its slot meanwhile
+      }
       replier.send(status);
-      return status;
+      return new Outcome(status, status == 0);
+    }
+
+    private void letGo() {
+      out.close();
+      err.close();
+      try {
+        in.close();
+      } catch (IOException e) {
+        // closed either way
+      }
     }
   }
 
