@@ -62,13 +62,25 @@ prefork_spawn() {
   local slot nice=()
   sleep 1
   for slot in "$prefork"/*; do
-    [[ -d $slot ]] && kill -0 "${slot##*/}" 2>/dev/null && return 0
+    [[ ${slot##*/} =~ ^[0-9]+$ && -d $slot ]] && kill -0 "${slot##*/}" 2>/dev/null && return 0
   done
   hash nice 2>/dev/null && nice=(nice -n 19)
   # Not in the bundle: containerd removes it, and a JVM cannot start in a removed directory.
   cd / || return
   setsid -f "${nice[@]}" "${java[@]}" -Ddev.shim4j.start=in-process \
-    -Ddev.shim4j.prefork="$prefork" @MAIN@ prefork
+    -Ddev.shim4j.prefork="$prefork" "${joins[@]}" @MAIN@ prefork
+}
+
+# One line of the reply FIFO (fd 7) into $reply: what the spare or daemon $1 says, within 2 s, or
+# as soon as it is found dead (an exiting daemon may leave a request unanswered).
+await_reply() {
+  local tries
+  reply=""
+  for (( tries = 0; tries < 20; tries++ )); do
+    IFS= read -r -t 0.1 -u 7 reply && return 0
+    kill -0 "$1" 2>/dev/null || return 1
+  done
+  return 1
 }
 
 # `start`: one JVM answers containerd and then becomes the daemon, instead of a JVM that answers
@@ -78,22 +90,27 @@ prefork_spawn() {
 # writes its answer to the pipe read below, and reports errors on containerd's stderr. Once it
 # has answered it points its stdio at /dev/null and serves on: the pipe reaches end-of-file, and
 # this script hands the answer to containerd. No answer means start failed; the JVM said why.
-# (testkit's Launchers writes the same branch, without spares, into the test launchers of the
-# end-to-end tests; dist's PreforkTest covers spares.)
+# (testkit's Launchers writes the same branch, without spares and daemon answers, into the test
+# launchers of the end-to-end tests; dist's PreforkTest covers both.)
 if [[ ${!#} == start ]] && hash setsid 2>/dev/null; then
   # A pre-started daemon, a "spare", takes this start when one is ready (opt-in: SHIM4J_PREFORK=1
   # in containerd's environment; see dev.shim4j.shim.Prefork for the hand-off). It reads what it
   # needs from /proc/$$, answers on this script's stdout and tells how start ended on its reply
   # FIFO. No live spare, a claimed one, or one that says "no": the cold start below.
-  prefork=""
+  slots="" prefork="" joins=()
   namespace=${NAMESPACE:-} previous=""
   for arg in "$@"; do # -namespace wins over NAMESPACE (containerd 1.6 sets only the flag)
     case $previous in -namespace | --namespace) namespace=$arg ;; esac
     case $arg in -namespace=* | --namespace=*) namespace=${arg#*=} ;; esac
     previous=$arg
   done
-  if [[ ${SHIM4J_PREFORK:-} == 1 && -n $namespace && $namespace != */* ]]; then
-    prefork=${SHIM4J_PREFORK_DIR:-/run/shim4j/prefork}/@NAME@/$namespace
+  if [[ -n $namespace && $namespace != */* ]]; then
+    slots=${SHIM4J_PREFORK_DIR:-/run/shim4j/prefork}/@NAME@/$namespace
+    [[ ${SHIM4J_PREFORK:-} == 1 ]] && prefork=$slots
+    # Daemons answer the starts whose group they find served (dev.shim4j.shim.JoinAnswers).
+    [[ ${SHIM4J_JOIN_ANSWERS:-1} == 1 ]] && joins=(-Ddev.shim4j.joins="$slots/daemons")
+  fi
+  if [[ -n $prefork ]]; then
     for slot in "$prefork"/*; do
       # ours (a spare answers containerd: only one of our own user may), alive, and ready
       [[ -O $slot && -p $slot/request ]] && kill -0 "${slot##*/}" 2>/dev/null || continue
@@ -104,7 +121,7 @@ if [[ ${!#} == start ]] && hash setsid 2>/dev/null; then
         # points 0 and 1 elsewhere for a builtin's redirection.
         exec 3<&0 4>&1 5>&2 6<>"$slot/request" 7<>"$slot/reply"
         printf '%s\0' "$$" "$PWD" "$#" "$@" >&6
-        if IFS= read -r -t 2 -u 7 ack && [[ $ack == ok ]]; then
+        if await_reply "${slot##*/}" && [[ $reply == ok ]]; then
           # The status may take as long as start does. Read it from a read-only copy of the FIFO,
           # so that a spare that dies on the way leaves end-of-file, not a read that never ends.
           exec 8</proc/$$/fd/7 7<&-
@@ -117,9 +134,43 @@ if [[ ${!#} == start ]] && hash setsid 2>/dev/null; then
       set +C
     done
   fi
-  exec 3<&0
+  # No spare: a live daemon of this runtime and namespace answers when the start's group (a pod,
+  # the node) is served already. One asked is enough, any of them can tell for every group. It
+  # reads start's stdin to find the group; a pipe can be read only once, so it gets a copy the
+  # cold start below reads again if the daemon says no.
+  stdin_copied=""
+  if (( ${#joins[@]} )) && [[ ! -t 0 ]]; then # (a terminal: a manual run, nothing to copy)
+    for slot in "$slots/daemons"/*; do
+      [[ -O $slot && -p $slot/request ]] || continue
+      if ! kill -0 "${slot##*/}" 2>/dev/null; then
+        rm -rf -- "$slot" # a daemon killed outright; its pid may be reused by then
+        continue
+      fi
+      set -C
+      if { : > "$slot/taken"; } 2>/dev/null; then
+        set +C
+        if [[ /dev/stdin -ef /dev/null ]]; then
+          exec 3</dev/null
+        else
+          cat > "$slot/stdin" && exec 3< "$slot/stdin" || exit 1
+          rm -f -- "$slot/stdin"
+        fi
+        stdin_copied=1
+        exec 4>&1 5>&2 6<>"$slot/request" 7<>"$slot/reply"
+        printf '%s\0' "$$" "$PWD" "$#" "$@" >&6
+        if await_reply "${slot##*/}" && [[ $reply == ok ]]; then
+          await_reply "${slot##*/}"
+          exit "${reply:-1}"
+        fi
+        exec 4>&- 5>&- 6>&- 7>&-
+        break
+      fi
+      set +C
+    done
+  fi
+  [[ -n $stdin_copied ]] || exec 3<&0
   answer=""
-  IFS= read -r -d '' answer < <(exec setsid -f "${java[@]}" -Ddev.shim4j.start=in-process @MAIN@ "$@" <&3 3<&-)
+  IFS= read -r -d '' answer < <(exec setsid -f "${java[@]}" -Ddev.shim4j.start=in-process "${joins[@]}" @MAIN@ "$@" <&3 3<&-)
   [[ -n $answer ]] || exit 1
   printf '%s' "$answer"
   if [[ -n $prefork ]]; then

@@ -2,6 +2,7 @@ package dev.shim4j.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.shim4j.api.bootstrap.v1.BootstrapParams;
 import dev.shim4j.api.task.v2.ConnectRequest;
 import dev.shim4j.api.task.v2.TaskTtrpc;
 import dev.shim4j.ttrpc.CallOptions;
@@ -20,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -164,7 +166,54 @@ class PreforkTest {
     start(env);
     Thread.sleep(2500); // a spare would be started 1 s after the answer
 
-    assertThat(tmp.resolve("prefork")).doesNotExist();
+    // only the daemon's own slot for answering starts (see the join tests below)
+    try (Stream<Path> slots = Files.list(spares())) {
+      assertThat(slots.map(slot -> slot.getFileName().toString())).containsExactly("daemons");
+    }
+  }
+
+  /**
+   * Without spares, a live daemon answers a start whose group it finds served (a pod's or the
+   * node's daemon): no JVM starts for it.
+   */
+  @Test
+  void aDaemonAnswersAStartWhoseGroupItFindsServed() throws Exception {
+    Map<String, String> env = joinEnv();
+    Path daemonBundle = bundle();
+    String first = start(daemonBundle, env, "pod", List.of("-debug"));
+    long daemon = shimPid(first);
+    awaitDaemonSlot(daemon);
+
+    String again = start(env, "pod");
+
+    assertThat(again).isEqualTo(first);
+    awaitLogLine(daemonBundle, "answered the start of pod: " + first);
+    assertThat(shimPid(again)).isEqualTo(daemon);
+  }
+
+  /**
+   * A start that needs a new daemon is declined and runs cold, and that start still reads all of
+   * containerd's stdin (here BootstrapParams naming a socket directory of its own), which the
+   * launcher copied for the daemon to read first.
+   */
+  @Test
+  void aDaemonLeavesAStartOfANewGroupToAColdStartWithItsStdin() throws Exception {
+    Map<String, String> env = joinEnv();
+    Path daemonBundle = bundle();
+    long daemon = shimPid(start(daemonBundle, env, "first", List.of("-debug")));
+    awaitDaemonSlot(daemon);
+    Path socketDir = Files.createDirectories(tmp.resolve("sockets"));
+    byte[] params = BootstrapParams.newBuilder()
+        .setInstanceId("second").setNamespace(NAMESPACE).setSocketDir(socketDir.toString())
+        .build().toByteArray();
+
+    String answer = startWithStdin(bundle(), env, "second", params);
+
+    assertThat(answer).startsWith("{\"version\":3,\"address\":\"unix://" + socketDir + "/");
+    String address = answer.replaceAll(".*\"address\":\"([^\"]+)\".*", "$1");
+    sockets.add(Path.of(address.substring("unix://".length())));
+    awaitLogLine(daemonBundle, "a new daemon is needed for the start of second");
+    assertThat(shimPid(address)).isNotEqualTo(daemon);
   }
 
   private Map<String, String> preforkEnv() {
@@ -172,6 +221,47 @@ class PreforkTest {
     env.put("SHIM4J_PREFORK", "1");
     env.put("SHIM4J_PREFORK_DIR", tmp.resolve("prefork").toString());
     return env;
+  }
+
+  @Test
+  void aKilledDaemonsSlotIsRemoved() throws Exception {
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    Path slot = Files.createDirectories(spares().resolve("daemons").resolve(Long.toString(gone.pid())));
+    assertThat(new ProcessBuilder("mkfifo", slot.resolve("request").toString(), slot.resolve("reply").toString())
+        .start().waitFor()).isZero();
+
+    String address = start(joinEnv());
+
+    assertThat(shimPid(address)).isPositive();
+    assertThat(slot).doesNotExist();
+  }
+
+  private Map<String, String> joinEnv() {
+    Map<String, String> env = preforkEnv();
+    env.remove("SHIM4J_PREFORK");
+    return env;
+  }
+
+  private void awaitDaemonSlot(long daemon) throws Exception {
+    Path request = spares().resolve("daemons").resolve(Long.toString(daemon)).resolve("request");
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (!Files.exists(request) && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(request).exists();
+  }
+
+  /** Waits for {@code text} in what the daemon of {@code bundle} logged (it logs asynchronously). */
+  private void awaitLogLine(Path bundle, String text) throws Exception {
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (Files.readString(bundle.resolve("log.txt")).contains(text)) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    assertThat(Files.readString(bundle.resolve("log.txt"))).contains(text);
   }
 
   private Path spares() {
@@ -213,20 +303,51 @@ class PreforkTest {
     return start(env, "prefork-test-" + (bundles + 1));
   }
 
-  /**
-   * A start of container {@code id} in a fresh bundle, as containerd 1.6 runs it: stdout and
-   * stderr read together. The skeleton groups by id: a second start of one id finds its daemon.
-   */
   private String start(Map<String, String> env, String id) throws Exception {
+    return start(bundle(), env, id, List.of());
+  }
+
+  /** A bundle as containerd prepares one; its log FIFO is read into {@code log.txt}. */
+  private Path bundle() throws Exception {
     Path bundle = Files.createDirectories(tmp.resolve("bundle-" + (++bundles)));
     Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"annotations\":{}}");
     Path log = bundle.resolve("log");
     assertThat(new ProcessBuilder("mkfifo", log.toString()).start().waitFor()).isZero();
-    logReaders.add(new ProcessBuilder("sh", "-c", "exec cat 0<>\"$0\" >/dev/null", log.toString()).start());
-    List<String> command = List.of(DIST.resolve("bin").resolve(SKELETON).toString(),
+    logReaders.add(new ProcessBuilder("sh", "-c", "exec cat 0<>\"$0\" >\"$0.txt\"", log.toString()).start());
+    return bundle;
+  }
+
+  private List<String> startCommand(String id, List<String> extra) {
+    List<String> command = new ArrayList<>(List.of(DIST.resolve("bin").resolve(SKELETON).toString(),
         "-namespace", NAMESPACE, "-id", id,
-        "-address", tmp.resolve("containerd.sock").toString(), "-publish-binary", "/bin/false", "start");
-    String address = StartAnswer.of(command, bundle, env, DEADLINE);
+        "-address", tmp.resolve("containerd.sock").toString(), "-publish-binary", "/bin/false"));
+    command.addAll(extra);
+    command.add("start");
+    return command;
+  }
+
+  /** What a start with {@code stdin} answered (stdout and stderr together); it must succeed. */
+  private String startWithStdin(Path bundle, Map<String, String> env, String id, byte[] stdin)
+      throws Exception {
+    ProcessBuilder builder = new ProcessBuilder(startCommand(id, List.of()))
+        .directory(bundle.toFile()).redirectErrorStream(true);
+    builder.environment().putAll(env);
+    Process start = builder.start();
+    try (OutputStream in = start.getOutputStream()) {
+      in.write(stdin);
+    }
+    String combined = new String(start.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(start.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(start.exitValue()).as("start output: %s", combined).isZero();
+    return combined.strip();
+  }
+
+  /**
+   * A start of container {@code id} in {@code bundle}, as containerd 1.6 runs it: stdout and
+   * stderr read together. The skeleton groups by id: a second start of one id finds its daemon.
+   */
+  private String start(Path bundle, Map<String, String> env, String id, List<String> extra) throws Exception {
+    String address = StartAnswer.of(startCommand(id, extra), bundle, env, DEADLINE);
     sockets.add(Path.of(address.substring("unix://".length())));
     assertThat(Files.readString(bundle.resolve("address"))).isEqualTo(address);
     return address;

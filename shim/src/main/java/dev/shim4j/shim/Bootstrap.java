@@ -4,6 +4,7 @@ import dev.shim4j.api.bootstrap.v1.BootstrapParams;
 import dev.shim4j.api.task.v2.DeleteResponse;
 import dev.shim4j.shim.bundle.BundleFiles;
 import dev.shim4j.shim.log.ShimLogging;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -131,6 +132,38 @@ final class Bootstrap {
   }
 
   /**
+   * What {@code start} with {@code args} would print, when the daemon of its container's group
+   * already serves; empty when a new daemon would be needed (or the start would fail: the cold
+   * start then says why). For a live daemon answering another launcher's start (see
+   * {@link JoinAnswers}): it reads this bootstrap's stdin and writes the bundle's {@code address}
+   * file, as start does, but sets up no logging, binds, spawns and prints nothing.
+   */
+  Optional<String> answerIfServed(List<String> args) {
+    System.Logger log = ShimLogging.logger("dev.shim4j.shim");
+    String id = "?";
+    try {
+      Flags flags = Flags.parse(args, env);
+      id = flags.id();
+      if (!flags.action().equals(Flags.ACTION_START)) {
+        return Optional.empty();
+      }
+      Shim shim = factory.create(new ShimContext(runtimeId, flags.id(), flags.namespace(), flags,
+          new LazyPublisher(flags), new Config()));
+      StartInput input = StartInput.parse(readStdin(), flags.id(), flags.namespace());
+      StartOpts opts = startOpts(flags, input);
+      String address = ScopedValue.where(Daemon.SERVED_ONLY, true).call(() -> shim.startShim(opts));
+      log.log(Level.DEBUG, "answered the start of " + id + ": " + address);
+      return Optional.of(StartAnswer.format(address, flags.maxShimVersion(), input.params().isPresent()));
+    } catch (Daemon.NotServedException e) {
+      log.log(Level.DEBUG, "a new daemon is needed for the start of " + id);
+      return Optional.empty();
+    } catch (Exception e) {
+      log.log(Level.DEBUG, "left the start of " + id + " to a cold start: " + describe(e));
+      return Optional.empty();
+    }
+  }
+
+  /**
    * The rest of an in-process start (see {@link InProcessStart}): containerd has its answer once
    * stdio is released; then this process serves as a freshly created daemon would.
    */
@@ -144,6 +177,7 @@ final class Bootstrap {
     }
     InProcessStart.releaseStdio();
     onAnswered.run();
+    JoinAnswers.startIfConfigured(runtimeId, factory);
     return perform(startFlags.asDaemon(), listener);
   }
 
@@ -245,6 +279,9 @@ final class Bootstrap {
   private byte[] readStdin() throws IOException, InterruptedException {
     if (stdin == System.in && isInteractive()) {
       return new byte[0];
+    }
+    if (stdin instanceof ByteArrayInputStream inMemory) {
+      return inMemory.readAllBytes(); // read already (see JoinAnswers): nothing to wait for
     }
     CompletableFuture<byte[]> read = new CompletableFuture<>();
     // A platform thread: starting the virtual-thread scheduler would cost start-up time.

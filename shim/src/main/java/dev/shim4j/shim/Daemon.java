@@ -29,6 +29,21 @@ import java.util.Map;
 public final class Daemon {
   private static final System.Logger LOG = ShimLogging.logger(Daemon.class);
 
+  /**
+   * Bound while a live daemon answers another launcher's {@code start} (see {@link JoinAnswers}):
+   * {@link #spawn(StartOpts, String)} may then only find a daemon that already serves the group;
+   * instead of binding or spawning one it throws {@link NotServedException}, and the launcher
+   * starts cold.
+   */
+  static final ScopedValue<Boolean> SERVED_ONLY = ScopedValue.newInstance();
+
+  /** The start's group has no daemon yet: a live daemon cannot answer this start. */
+  static final class NotServedException extends IOException {
+    NotServedException(String address) {
+      super("no daemon serves " + address + " yet");
+    }
+  }
+
   private Daemon() {}
 
   /** Spawns (or finds) the daemon for this container alone: the group key is the container id. */
@@ -43,6 +58,9 @@ public final class Daemon {
   public static String spawn(StartOpts opts, String group) throws IOException {
     String address = ShimAddress.of(opts.containerdAddress(), opts.namespace(), group, opts.socketDir());
     Path socket = ShimAddress.pathOf(address);
+    if (SERVED_ONLY.orElse(false) && !Files.isDirectory(socket.getParent())) {
+      throw new NotServedException(address);
+    }
     createSocketDir(socket.getParent());
     boolean inProcess = InProcessStart.enabled();
     int listener = -1;
@@ -53,6 +71,9 @@ public final class Daemon {
         LOG.log(System.Logger.Level.DEBUG, "reusing the shim at {0}", address);
         BundleFiles.writeAddress(opts.bundle(), address);
         return address;
+      }
+      if (SERVED_ONLY.orElse(false)) {
+        throw new NotServedException(address); // before anything is removed, bound or spawned
       }
       Files.deleteIfExists(socket);
       try {

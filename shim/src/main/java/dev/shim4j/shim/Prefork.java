@@ -6,6 +6,7 @@ import dev.shim4j.sys.Processes;
 import dev.shim4j.sys.SysException;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -94,28 +95,27 @@ final class Prefork {
       Duration idle = idleTimeout(System.getenv());
       Thread idleExit = exitWhenIdle(slot, idle);
       while (true) {
-        Optional<Request> request = Request.read(slot.resolve("request"));
-        if (request.isEmpty()) {
-          Files.deleteIfExists(slot.resolve("taken")); // a launcher left without a whole request
-          continue;
-        }
-        Optional<Adoption> adoption = fresh(slot) ? adopt(request.get()) : Optional.empty();
-        if (adoption.isEmpty()) {
-          try (OutputStream reply = openReply(slot)) {
-            reply.write("no\n".getBytes(StandardCharsets.US_ASCII));
+        try (RequestFifo fifo = RequestFifo.open(slot.resolve("request"))) {
+          Optional<Request> request = fifo.read(); // empty: a launcher left without a whole request
+          Optional<Adoption> adoption = request.isPresent() && fresh(slot) ? adopt(request.get()) : Optional.empty();
+          if (adoption.isEmpty()) {
+            if (request.isPresent()) {
+              try (OutputStream reply = openReply(slot)) {
+                reply.write("no\n".getBytes(StandardCharsets.US_ASCII));
+              }
+            }
+          } else {
+            idleExit.interrupt();
+            Outcome outcome = adoption.get().run(runtimeId, factory, slot);
+            if (!outcome.stillSpare()) {
+              return outcome.status();
+            }
+            // The start found its container's daemon already serving (a grouped shim): nothing
+            // here became a daemon, so this spare waits for the next start, idle from now.
+            idleExit = exitWhenIdle(slot, idle);
           }
-          Files.deleteIfExists(slot.resolve("taken"));
-          continue;
-        }
-        idleExit.interrupt();
-        Outcome outcome = adoption.get().run(runtimeId, factory, slot);
-        if (!outcome.stillSpare()) {
-          return outcome.status();
-        }
-        // The start found its container's daemon already serving (a grouped shim): nothing here
-        // became a daemon, so this spare waits for the next start, idle from now.
+        } // (closing waits until the launcher let go of the FIFO: only then may the next claim)
         Files.deleteIfExists(slot.resolve("taken"));
-        idleExit = exitWhenIdle(slot, idle);
       }
     } catch (Exception e) {
       removeQuietly(slot);
@@ -132,38 +132,63 @@ final class Prefork {
     }
   }
 
-  /** The launcher's request as it wrote it: pid, working directory, argument count, arguments. */
-  record Request(int pid, Path cwd, List<String> args) {
-    /**
-     * The next request; empty when the writer left before a whole one. Blocks until a launcher
-     * opens the FIFO; the launcher keeps it open, so this parses rather than reads to EOF.
-     */
-    static Optional<Request> read(Path fifo) throws IOException {
-      try (InputStream in = new BufferedInputStream(new FileInputStream(fifo.toFile()))) {
-        List<String> fields = new ArrayList<>();
-        ByteArrayOutputStream field = new ByteArrayOutputStream();
-        int b;
-        while ((b = in.read()) >= 0) {
-          if (b != 0) {
-            field.write(b);
-            continue;
-          }
-          fields.add(field.toString(StandardCharsets.UTF_8));
-          field.reset();
-          Optional<Request> request;
-          try {
-            request = parse(fields);
-          } catch (IOException e) {
-            return Optional.empty();
-          }
-          if (request.isPresent()) {
-            return request;
-          }
-        }
-        return Optional.empty();
-      }
+  /**
+   * A slot's request FIFO, opened for one launcher. Closing it waits until that launcher has let
+   * go of the FIFO (end-of-file): a claim is released only then, so that the next launcher's
+   * request can never be mistaken for the end of this one's.
+   */
+  static final class RequestFifo implements Closeable {
+    private final InputStream in;
+
+    private RequestFifo(InputStream in) {
+      this.in = in;
     }
 
+    /** Blocks until a launcher opens the FIFO. */
+    static RequestFifo open(Path fifo) throws IOException {
+      return new RequestFifo(new BufferedInputStream(new FileInputStream(fifo.toFile())));
+    }
+
+    /**
+     * The launcher's request; empty when it left before a whole one. The launcher keeps the FIFO
+     * open while it waits for the reply, so this parses rather than reads to end-of-file.
+     */
+    Optional<Request> read() throws IOException {
+      List<String> fields = new ArrayList<>();
+      ByteArrayOutputStream field = new ByteArrayOutputStream();
+      int b;
+      while ((b = in.read()) >= 0) {
+        if (b != 0) {
+          field.write(b);
+          continue;
+        }
+        fields.add(field.toString(StandardCharsets.UTF_8));
+        field.reset();
+        Optional<Request> request;
+        try {
+          request = Request.parse(fields);
+        } catch (IOException e) {
+          return Optional.empty();
+        }
+        if (request.isPresent()) {
+          return request;
+        }
+      }
+      return Optional.empty();
+    }
+
+    @Override
+    public void close() throws IOException {
+      try (in) {
+        while (in.read() >= 0) {
+          // whatever else it wrote; ends when the launcher closes its end (or exits)
+        }
+      }
+    }
+  }
+
+  /** The launcher's request as it wrote it: pid, working directory, argument count, arguments. */
+  record Request(int pid, Path cwd, List<String> args) {
     /** The request, once {@code fields} holds all of it. */
     static Optional<Request> parse(List<String> fields) throws IOException {
       if (fields.size() < 3) {
@@ -186,7 +211,7 @@ final class Prefork {
    * Whether the claim is recent enough that its launcher still waits: it gives up after 2 s and
    * starts cold, and a spare that answered it then would run a second start beside that one.
    */
-  private static boolean fresh(Path slot) {
+  static boolean fresh(Path slot) {
     try {
       Instant claimed = Files.getLastModifiedTime(slot.resolve("taken")).toInstant();
       return Duration.between(claimed, Instant.now()).compareTo(CLAIM_FRESH) < 0;
@@ -307,7 +332,7 @@ final class Prefork {
    * The reply FIFO, opened read-write: that never waits for a reader, so a launcher that died
    * cannot hang the spare (Linux semantics; the launcher opens it read-write too).
    */
-  private static OutputStream openReply(Path slot) throws IOException {
+  static OutputStream openReply(Path slot) throws IOException {
     RandomAccessFile fifo = new RandomAccessFile(slot.resolve("reply").toFile(), "rw");
     return new FileOutputStream(fifo.getFD()) {
       @Override
@@ -377,7 +402,7 @@ final class Prefork {
     });
   }
 
-  private static void removeQuietly(Path slot) {
+  static void removeQuietly(Path slot) {
     for (String name : List.of("request", "reply", "taken")) {
       try {
         Files.deleteIfExists(slot.resolve(name));

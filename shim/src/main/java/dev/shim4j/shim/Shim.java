@@ -38,6 +38,11 @@ public interface Shim {
    * address, {@code unix:///run/containerd/s/<hex>}. The default spawns this same program as the
    * daemon, grouped by container id; a shim that groups containers (a pod per shim) calls
    * {@link Daemon#spawn(StartOpts, String)} with its own group key.
+   *
+   * <p>Under the distribution's launchers a live daemon may run this for another container's
+   * start, to answer it when its group's daemon already serves: then {@code Daemon.spawn} returns
+   * that address or throws before it binds or spawns anything. So an override should do nothing
+   * with lasting effects but through {@code Daemon.spawn}.
    */
   default String startShim(StartOpts opts) throws Exception {
     return Daemon.spawn(opts);

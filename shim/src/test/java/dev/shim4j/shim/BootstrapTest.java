@@ -4,6 +4,7 @@ import dev.shim4j.shim.bundle.BundleFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Timestamp;
+import dev.shim4j.api.bootstrap.v1.BootstrapParams;
 import dev.shim4j.api.task.v2.DeleteResponse;
 import dev.shim4j.api.task.v2.TaskTtrpc;
 import java.io.ByteArrayInputStream;
@@ -141,5 +142,43 @@ class BootstrapTest {
     assertThat(bootstrap.run(List.of("-namespace", "ns", "-id", "c1", "delete"))).isEqualTo(1);
     assertThat(out.size()).isZero();
     assertThat(stderr()).contains("bad config");
+  }
+
+  /** What a live daemon runs for another launcher's start (see JoinAnswers). */
+  private Bootstrap answering(Path socketDir, String id) {
+    byte[] params = BootstrapParams.newBuilder()
+        .setInstanceId(id).setNamespace("ns").setSocketDir(socketDir.toString()).build().toByteArray();
+    return new Bootstrap("io.containerd.fake.v1", FakeShim::new, Map.of(),
+        new ByteArrayInputStream(params), new PrintStream(out, true), new PrintStream(err, true));
+  }
+
+  @Test
+  void aStartWhoseGroupIsServedIsAnsweredWithItsAddress(@TempDir Path dir) throws Exception {
+    Path bundle = Files.createDirectories(dir.resolve("bundle"));
+    Path socketDir = Files.createDirectories(dir.resolve("s"));
+    String address = ShimAddress.of("/run/c.sock", "ns", "c", socketDir);
+    try (ServerSocketChannel daemon = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      daemon.bind(UnixDomainSocketAddress.of(ShimAddress.pathOf(address)));
+
+      var answer = answering(socketDir, "c").answerIfServed(List.of("-namespace", "ns", "-id", "c",
+          "-address", "/run/c.sock", "-bundle", bundle.toString(), "start"));
+
+      assertThat(answer).contains("{\"version\":3,\"address\":\"" + address + "\",\"protocol\":\"ttrpc\"}");
+      assertThat(BundleFiles.readAddress(bundle)).contains(address);
+    }
+    assertThat(out.size() + err.size()).as("nothing printed: the daemon writes the answer").isZero();
+  }
+
+  @Test
+  void aStartThatNeedsANewDaemonIsNotAnsweredAndNothingIsMade(@TempDir Path dir) {
+    Path socketDir = dir.resolve("s");
+
+    var answer = answering(socketDir, "c").answerIfServed(List.of("-namespace", "ns", "-id", "c",
+        "-address", "/run/c.sock", "-bundle", dir.toString(), "start"));
+
+    assertThat(answer).isEmpty();
+    assertThat(socketDir).as("no socket directory, no socket").doesNotExist();
+    assertThat(dir.resolve("address")).doesNotExist();
+    assertThat(out.size() + err.size()).isZero();
   }
 }

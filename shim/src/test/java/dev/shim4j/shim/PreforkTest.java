@@ -3,12 +3,19 @@ package dev.shim4j.shim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.shim4j.sys.Fds;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class PreforkTest {
   @Test
@@ -63,5 +70,54 @@ class PreforkTest {
         System.setProperty(Prefork.PROPERTY, before);
       }
     }
+  }
+
+  /**
+   * A claim is released only once its launcher let go of the FIFO: else the end of one launcher's
+   * request could be read as the start of the next one's.
+   */
+  @Test
+  void aRequestFifoClosesOnlyOnceItsLauncherLetGo(@TempDir Path dir) throws Exception {
+    Path fifo = dir.resolve("request");
+    Fds.mkfifo(fifo, 0600);
+    AtomicBoolean launcherClosed = new AtomicBoolean();
+    CountDownLatch replied = new CountDownLatch(1);
+    Thread launcher = Thread.ofPlatform().start(() -> {
+      try (OutputStream out = Files.newOutputStream(fifo)) {
+        out.write("42\0/run/b\0001\0start\0".getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        replied.await(); // as a launcher waits for its reply,
+        Thread.sleep(200); // reads it and goes on for a while before it closes
+        launcherClosed.set(true);
+      } catch (IOException | InterruptedException e) {
+        throw new RuntimeException(e);
+      }
+    });
+
+    try (Prefork.RequestFifo requests = Prefork.RequestFifo.open(fifo)) {
+      assertThat(requests.read()).contains(new Prefork.Request(42, Path.of("/run/b"), List.of("start")));
+      replied.countDown();
+    }
+
+    assertThat(launcherClosed).isTrue();
+    launcher.join();
+  }
+
+  @Test
+  void aLauncherThatLeftBeforeAWholeRequestIsNoRequest(@TempDir Path dir) throws Exception {
+    Path fifo = dir.resolve("request");
+    Fds.mkfifo(fifo, 0600);
+    Thread launcher = Thread.ofPlatform().start(() -> {
+      try (OutputStream out = Files.newOutputStream(fifo)) {
+        out.write("42\0/run/b\0002\0-id\0".getBytes(StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        throw new RuntimeException(e);
+      }
+    });
+
+    try (Prefork.RequestFifo requests = Prefork.RequestFifo.open(fifo)) {
+      assertThat(requests.read()).isEmpty();
+    }
+    launcher.join();
   }
 }

@@ -1,0 +1,130 @@
+package dev.shim4j.shim;
+
+import dev.shim4j.sys.Fds;
+import dev.shim4j.sys.Processes;
+import java.io.ByteArrayInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A live daemon answers the {@code start}s that need no new daemon: a pod's second container, every
+ * container after the first of a node-wide shim. Such a start only finds the group's daemon and
+ * prints its address, yet a cold JVM costs it ~0.2 s of wall time and ~0.5 s of CPU; a warm JVM
+ * does it in milliseconds. Any daemon of the runtime and namespace can tell, for any group: it
+ * runs the start's own {@link Shim#startShim} with {@link Daemon#SERVED_ONLY} bound, which finds
+ * the group's socket served or gives up before binding or spawning anything.
+ *
+ * <p>The hand-off is a spare's (see {@link Prefork}): the launcher passes {@value #PROPERTY}, the
+ * daemon makes {@code DIR/PID/} with the FIFOs {@code request} and {@code reply} a second after it
+ * answered its own start (off its first container's critical path), and a launcher that found no
+ * spare claims one such slot ({@code taken}, O_EXCL) and writes its request. Unlike a spare, the
+ * daemon decides before it touches the launcher's stdout: {@code no} (a new daemon is needed, or
+ * anything went wrong: the launcher then starts cold), or the answer printed and closed, then
+ * {@code ok} and status 0. It reads the launcher's stdin to decide, so the launcher hands it a
+ * copy in a file (or /dev/null) that the cold start can read again.
+ */
+final class JoinAnswers {
+  /** The directory of this runtime's and namespace's daemon slots; set by the launcher. */
+  static final String PROPERTY = "dev.shim4j.joins";
+  /** Keeps registering off the path of the daemon's own first container (its Create follows). */
+  private static final Duration DELAY = Duration.ofSeconds(1);
+  private static final PrintStream NOWHERE = new PrintStream(OutputStream.nullOutputStream());
+
+  private static boolean started;
+
+  private JoinAnswers() {}
+
+  /** Starts answering in the background when the launcher asked for it; once per process. */
+  static synchronized void startIfConfigured(String runtimeId, Shim.Factory factory) {
+    String dir = System.getProperty(PROPERTY);
+    if (dir == null || dir.isEmpty() || started) {
+      return;
+    }
+    started = true;
+    Path slot = Path.of(dir).resolve(Integer.toString(Processes.getpid()));
+    Thread.ofPlatform().daemon().name("join-answers").start(() -> serve(runtimeId, factory, slot));
+  }
+
+  private static void serve(String runtimeId, Shim.Factory factory, Path slot) {
+    try {
+      Thread.sleep(DELAY);
+      Files.createDirectories(slot.getParent(),
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      Prefork.removeQuietly(slot); // a dead process's slot with this pid
+      Files.createDirectory(slot);
+      Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> Prefork.removeQuietly(slot)));
+      Fds.mkfifo(slot.resolve("request"), 0600);
+      Fds.mkfifo(slot.resolve("reply"), 0600);
+      while (true) {
+        try (Prefork.RequestFifo fifo = Prefork.RequestFifo.open(slot.resolve("request"))) {
+          Optional<Prefork.Request> request = fifo.read();
+          if (request.isPresent()) {
+            String verdict = Prefork.fresh(slot)
+                ? answer(runtimeId, factory, request.get()).map(status -> "ok\n" + status + "\n").orElse("no\n")
+                : "no\n";
+            try (OutputStream reply = Prefork.openReply(slot)) {
+              reply.write(verdict.getBytes(StandardCharsets.US_ASCII));
+            }
+          }
+        } // (closing waits until the launcher let go of the FIFO: only then may the next claim)
+        Files.deleteIfExists(slot.resolve("taken"));
+      }
+    } catch (InterruptedException | IOException | RuntimeException e) {
+      // Launchers skip a missing slot: every start of a served group runs cold from now on.
+      Prefork.removeQuietly(slot);
+    }
+  }
+
+  /**
+   * Answers {@code request} when its group is served: the exit status for its launcher (0, or 1
+   * when the answer could not be written whole); empty when the launcher must start cold.
+   */
+  static Optional<Integer> answer(String runtimeId, Shim.Factory factory, Prefork.Request request) {
+    if (request.args().isEmpty() || !request.args().getLast().equals(Flags.ACTION_START)
+        || !request.cwd().isAbsolute()) {
+      return Optional.empty();
+    }
+    Path proc = Path.of("/proc", Integer.toString(request.pid()));
+    Optional<String> answer;
+    try {
+      if (!Prefork.sameEnvironment(Prefork.environ(proc.resolve("environ")), System.getenv())) {
+        return Optional.empty();
+      }
+      // -bundle defaults to the working directory, which is this daemon's own bundle.
+      List<String> args = new ArrayList<>(List.of("-bundle", request.cwd().toString()));
+      args.addAll(request.args());
+      // The launcher hands a copy of start's stdin in a file, or /dev/null: never a pipe this
+      // could wait on (its own stdin it keeps for the cold start).
+      Path stdin = proc.resolve("fd/3");
+      if (!Files.isRegularFile(stdin) && !Files.readSymbolicLink(stdin).equals(Path.of("/dev/null"))) {
+        return Optional.empty();
+      }
+      answer = new Bootstrap(runtimeId, factory, System.getenv(),
+          new ByteArrayInputStream(Files.readAllBytes(stdin)), NOWHERE, NOWHERE).answerIfServed(args);
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+    if (answer.isEmpty()) {
+      return Optional.empty();
+    }
+    // Appending: a launcher's stdout may be a regular file, which opening would otherwise cut.
+    try (PrintStream out = new PrintStream(new FileOutputStream(proc.resolve("fd/4").toFile(), true),
+        false, StandardCharsets.UTF_8)) {
+      out.print(answer.get());
+      out.flush();
+      return Optional.of(out.checkError() ? 1 : 0);
+    } catch (IOException e) {
+      return Optional.empty(); // nothing was written: the cold start answers
+    }
+  }
+}
