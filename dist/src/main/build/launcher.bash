@@ -68,7 +68,7 @@ prefork_spawn() {
   # Not in the bundle: containerd removes it, and a JVM cannot start in a removed directory.
   cd / || return
   setsid -f "${nice[@]}" "${java[@]}" -Ddev.shim4j.start=in-process \
-    -Ddev.shim4j.prefork="$prefork" "${joins[@]}" @MAIN@ prefork
+    -Ddev.shim4j.prefork="$prefork" "${warm[@]}" @MAIN@ prefork
 }
 
 # One line of the reply FIFO (fd 7) into $reply: what the spare or daemon $1 says, within 2 s, or
@@ -97,7 +97,7 @@ if [[ ${!#} == start ]] && hash setsid 2>/dev/null; then
   # in containerd's environment; see dev.shim4j.shim.Prefork for the hand-off). It reads what it
   # needs from /proc/$$, answers on this script's stdout and tells how start ended on its reply
   # FIFO. No live spare, a claimed one, or one that says "no": the cold start below.
-  slots="" prefork="" joins=()
+  slots="" prefork="" warm=()
   namespace=${NAMESPACE:-} previous=""
   for arg in "$@"; do # -namespace wins over NAMESPACE (containerd 1.6 sets only the flag)
     case $previous in -namespace | --namespace) namespace=$arg ;; esac
@@ -107,8 +107,8 @@ if [[ ${!#} == start ]] && hash setsid 2>/dev/null; then
   if [[ -n $namespace && $namespace != */* ]]; then
     slots=${SHIM4J_PREFORK_DIR:-/run/shim4j/prefork}/@NAME@/$namespace
     [[ ${SHIM4J_PREFORK:-} == 1 ]] && prefork=$slots
-    # Daemons answer the starts whose group they find served (dev.shim4j.shim.JoinAnswers).
-    [[ ${SHIM4J_JOIN_ANSWERS:-1} == 1 ]] && joins=(-Ddev.shim4j.joins="$slots/daemons")
+    # Daemons answer other launchers' starts (dev.shim4j.shim.WarmStarts): they register here.
+    [[ ${SHIM4J_WARM_STARTS:-1} == 1 ]] && warm=(-Ddev.shim4j.warm-starts="$slots/daemons")
   fi
   if [[ -n $prefork ]]; then
     for slot in "$prefork"/*; do
@@ -134,12 +134,13 @@ if [[ ${!#} == start ]] && hash setsid 2>/dev/null; then
       set +C
     done
   fi
-  # No spare: a live daemon of this runtime and namespace answers when the start's group (a pod,
-  # the node) is served already. One asked is enough, any of them can tell for every group. It
-  # reads start's stdin to find the group; a pipe can be read only once, so it gets a copy the
-  # cold start below reads again if the daemon says no.
+  # No spare: a live daemon of this runtime and namespace answers, with the address of the daemon
+  # that serves the start's group (a pod's, the node's) or of one it spawns for it, as Go's shim
+  # does. One asked is enough: any of them can do it for every start. It reads start's stdin on
+  # the way; a pipe can be read only once, so it gets a copy that the cold start below reads
+  # again if the daemon says no.
   stdin_copied=""
-  if (( ${#joins[@]} )) && [[ ! -t 0 ]]; then # (a terminal: a manual run, nothing to copy)
+  if (( ${#warm[@]} )) && [[ ! -t 0 ]]; then # (a terminal: a manual run, nothing to copy)
     for slot in "$slots/daemons"/*; do
       [[ -O $slot && -p $slot/request ]] || continue
       if ! kill -0 "${slot##*/}" 2>/dev/null; then
@@ -170,7 +171,7 @@ if [[ ${!#} == start ]] && hash setsid 2>/dev/null; then
   fi
   [[ -n $stdin_copied ]] || exec 3<&0
   answer=""
-  IFS= read -r -d '' answer < <(exec setsid -f "${java[@]}" -Ddev.shim4j.start=in-process "${joins[@]}" @MAIN@ "$@" <&3 3<&-)
+  IFS= read -r -d '' answer < <(exec setsid -f "${java[@]}" -Ddev.shim4j.start=in-process "${warm[@]}" @MAIN@ "$@" <&3 3<&-)
   [[ -n $answer ]] || exit 1
   printf '%s' "$answer"
   if [[ -n $prefork ]]; then

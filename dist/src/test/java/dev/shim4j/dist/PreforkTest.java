@@ -192,28 +192,44 @@ class PreforkTest {
   }
 
   /**
-   * A start that needs a new daemon is declined and runs cold, and that start still reads all of
-   * containerd's stdin (here BootstrapParams naming a socket directory of its own), which the
-   * launcher copied for the daemon to read first.
+   * A start that needs a new daemon gets one spawned by the live daemon, as Go's shim spawns its
+   * own, from what containerd wrote on stdin (here BootstrapParams naming a socket directory).
    */
   @Test
-  void aDaemonLeavesAStartOfANewGroupToAColdStartWithItsStdin() throws Exception {
+  void aDaemonSpawnsTheDaemonOfANewGroupFromTheStartsStdin() throws Exception {
     Map<String, String> env = joinEnv();
     Path daemonBundle = bundle();
     long daemon = shimPid(start(daemonBundle, env, "first", List.of("-debug")));
     awaitDaemonSlot(daemon);
-    Path socketDir = Files.createDirectories(tmp.resolve("sockets"));
-    byte[] params = BootstrapParams.newBuilder()
-        .setInstanceId("second").setNamespace(NAMESPACE).setSocketDir(socketDir.toString())
-        .build().toByteArray();
 
-    String answer = startWithStdin(bundle(), env, "second", params);
+    String address = startWithParams(env, "second");
 
-    assertThat(answer).startsWith("{\"version\":3,\"address\":\"unix://" + socketDir + "/");
-    String address = answer.replaceAll(".*\"address\":\"([^\"]+)\".*", "$1");
-    sockets.add(Path.of(address.substring("unix://".length())));
-    awaitLogLine(daemonBundle, "a new daemon is needed for the start of second");
-    assertThat(shimPid(address)).isNotEqualTo(daemon);
+    awaitLogLine(daemonBundle, "answered the start of second: " + address);
+    long spawned = shimPid(address);
+    assertThat(spawned).isNotEqualTo(daemon);
+    assertThat(ProcessHandle.of(spawned).flatMap(ProcessHandle::parent).map(ProcessHandle::pid))
+        .contains(daemon);
+  }
+
+  /**
+   * A launcher in another environment is left to a cold start, which still reads all of
+   * containerd's stdin: the launcher copied it for the daemon to read first.
+   */
+  @Test
+  void aDaemonInAnotherEnvironmentSaysNoAndTheColdStartReadsTheStdin() throws Exception {
+    Path daemonBundle = bundle();
+    long daemon = shimPid(start(daemonBundle, joinEnv(), "first", List.of("-debug")));
+    awaitDaemonSlot(daemon);
+    Map<String, String> other = joinEnv();
+    other.put("SHIM4J_PREFORK_TEST_OTHER", "1");
+
+    String address = startWithParams(other, "second");
+
+    awaitLogLine(daemonBundle, "its launcher runs in another environment");
+    long cold = shimPid(address);
+    assertThat(cold).isNotEqualTo(daemon);
+    assertThat(ProcessHandle.of(cold).flatMap(ProcessHandle::parent).map(ProcessHandle::pid))
+        .isNotEqualTo(Optional.of(daemon));
   }
 
   private Map<String, String> preforkEnv() {
@@ -221,6 +237,19 @@ class PreforkTest {
     env.put("SHIM4J_PREFORK", "1");
     env.put("SHIM4J_PREFORK_DIR", tmp.resolve("prefork").toString());
     return env;
+  }
+
+  /** A start of {@code id} with BootstrapParams on stdin naming tmp/sockets; returns its address. */
+  private String startWithParams(Map<String, String> env, String id) throws Exception {
+    Path socketDir = Files.createDirectories(tmp.resolve("sockets"));
+    byte[] params = BootstrapParams.newBuilder()
+        .setInstanceId(id).setNamespace(NAMESPACE).setSocketDir(socketDir.toString())
+        .build().toByteArray();
+    String answer = startWithStdin(bundle(), env, id, params);
+    assertThat(answer).startsWith("{\"version\":3,\"address\":\"unix://" + socketDir + "/");
+    String address = answer.replaceAll(".*\"address\":\"([^\"]+)\".*", "$1");
+    sockets.add(Path.of(address.substring("unix://".length())));
+    return address;
   }
 
   @Test

@@ -84,7 +84,9 @@ final class Bootstrap {
     if (flags.info()) {
       return fail("-info is not supported: this shim has no runtime info to report");
     }
-    if (flags.action().equals(Flags.ACTION_START) && InProcessStart.enabled()) {
+    if (!flags.action().equals(Flags.ACTION_DELETE) && InProcessStart.enabled()) {
+      // a start that becomes the daemon, or a daemon a live one spawned (see WarmStarts): its
+      // first call comes at once, containerd having connected to the socket it was handed
       InProcessStart.prepareDaemon();
     }
     return perform(flags, null);
@@ -111,7 +113,10 @@ final class Bootstrap {
     return switch (flags.action()) {
       case Flags.ACTION_START -> start(flags, config, shim);
       case Flags.ACTION_DELETE -> delete(flags, config, shim);
-      default -> new ShimServer(runtimeId, flags, config, shim, publisher, boundListener).serve();
+      default -> {
+        WarmStarts.startIfConfigured(runtimeId, factory);
+        yield new ShimServer(runtimeId, flags, config, shim, publisher, boundListener).serve();
+      }
     };
   }
 
@@ -132,13 +137,14 @@ final class Bootstrap {
   }
 
   /**
-   * What {@code start} with {@code args} would print, when the daemon of its container's group
-   * already serves; empty when a new daemon would be needed (or the start would fail: the cold
-   * start then says why). For a live daemon answering another launcher's start (see
-   * {@link JoinAnswers}): it reads this bootstrap's stdin and writes the bundle's {@code address}
-   * file, as start does, but sets up no logging, binds, spawns and prints nothing.
+   * What {@code start} with {@code args} prints, performed for another launcher by a live daemon
+   * (see {@link WarmStarts}): the address of the daemon that already serves the container's
+   * group, or of one spawned with {@code daemonArgv} as Go's shim spawns its daemon. Empty when
+   * that cannot be done here (no command line, no reaper, a failure): the launcher's cold start
+   * then does it, or says why it cannot. Reads this bootstrap's stdin and writes the bundle's
+   * {@code address} file as start does, but sets up no logging and prints nothing.
    */
-  Optional<String> answerIfServed(List<String> args) {
+  Optional<String> answerForLauncher(List<String> args, Optional<List<String>> daemonArgv) {
     System.Logger log = ShimLogging.logger("dev.shim4j.shim");
     String id = "?";
     try {
@@ -151,12 +157,10 @@ final class Bootstrap {
           new LazyPublisher(flags), new Config()));
       StartInput input = StartInput.parse(readStdin(), flags.id(), flags.namespace());
       StartOpts opts = startOpts(flags, input);
-      String address = ScopedValue.where(Daemon.SERVED_ONLY, true).call(() -> shim.startShim(opts));
+      String address = ScopedValue.where(Daemon.FOR_LAUNCHER, new Daemon.ForLauncher(daemonArgv))
+          .call(() -> shim.startShim(opts));
       log.log(Level.DEBUG, "answered the start of " + id + ": " + address);
       return Optional.of(StartAnswer.format(address, flags.maxShimVersion(), input.params().isPresent()));
-    } catch (Daemon.NotServedException e) {
-      log.log(Level.DEBUG, "a new daemon is needed for the start of " + id);
-      return Optional.empty();
     } catch (Exception e) {
       log.log(Level.DEBUG, "left the start of " + id + " to a cold start: " + describe(e));
       return Optional.empty();
@@ -177,7 +181,6 @@ final class Bootstrap {
     }
     InProcessStart.releaseStdio();
     onAnswered.run();
-    JoinAnswers.startIfConfigured(runtimeId, factory);
     return perform(startFlags.asDaemon(), listener);
   }
 
@@ -281,7 +284,7 @@ final class Bootstrap {
       return new byte[0];
     }
     if (stdin instanceof ByteArrayInputStream inMemory) {
-      return inMemory.readAllBytes(); // read already (see JoinAnswers): nothing to wait for
+      return inMemory.readAllBytes(); // read already (see WarmStarts): nothing to wait for
     }
     CompletableFuture<byte[]> read = new CompletableFuture<>();
     // A platform thread: starting the virtual-thread scheduler would cost start-up time.

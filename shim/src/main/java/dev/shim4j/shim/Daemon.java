@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Starts a shim daemon the way {@code start} must: the listening socket is created here, in the
@@ -30,17 +31,24 @@ public final class Daemon {
   private static final System.Logger LOG = ShimLogging.logger(Daemon.class);
 
   /**
-   * Bound while a live daemon answers another launcher's {@code start} (see {@link JoinAnswers}):
-   * {@link #spawn(StartOpts, String)} may then only find a daemon that already serves the group;
-   * instead of binding or spawning one it throws {@link NotServedException}, and the launcher
-   * starts cold.
+   * Bound while a live daemon answers another launcher's {@code start} (see {@link WarmStarts}).
+   * {@link #spawn(StartOpts, String)} then finds the daemon already serving the group, or spawns
+   * one as Go's shim does (the listener handed to a new JVM as its stdin) with the command line
+   * given here, never in-process; or, when it cannot, throws {@link ColdStartNeeded} before it
+   * removes, binds or spawns anything, and the launcher starts cold.
    */
-  static final ScopedValue<Boolean> SERVED_ONLY = ScopedValue.newInstance();
+  static final ScopedValue<ForLauncher> FOR_LAUNCHER = ScopedValue.newInstance();
 
-  /** The start's group has no daemon yet: a live daemon cannot answer this start. */
-  static final class NotServedException extends IOException {
-    NotServedException(String address) {
-      super("no daemon serves " + address + " yet");
+  /**
+   * What a live daemon may do for a launcher's start: spawn a new daemon with {@code daemonArgv}
+   * (the launcher's JVM command line, its flags, no action), or only find one when it is empty.
+   */
+  record ForLauncher(Optional<List<String>> daemonArgv) {}
+
+  /** This start is for a cold start to perform: see {@link #FOR_LAUNCHER}. */
+  static final class ColdStartNeeded extends IOException {
+    ColdStartNeeded(String why) {
+      super(why);
     }
   }
 
@@ -58,11 +66,15 @@ public final class Daemon {
   public static String spawn(StartOpts opts, String group) throws IOException {
     String address = ShimAddress.of(opts.containerdAddress(), opts.namespace(), group, opts.socketDir());
     Path socket = ShimAddress.pathOf(address);
-    if (SERVED_ONLY.orElse(false) && !Files.isDirectory(socket.getParent())) {
-      throw new NotServedException(address);
+    Optional<ForLauncher> forLauncher = FOR_LAUNCHER.isBound() ? Optional.of(FOR_LAUNCHER.get()) : Optional.empty();
+    // Spawning for a launcher needs this daemon's reaper: it is the new daemon's parent.
+    boolean mayCreate = forLauncher.isEmpty()
+        || forLauncher.get().daemonArgv().isPresent() && Reaper.isRunning();
+    if (!mayCreate && !Files.isDirectory(socket.getParent())) {
+      throw new ColdStartNeeded("no daemon serves " + address + " yet");
     }
     createSocketDir(socket.getParent());
-    boolean inProcess = InProcessStart.enabled();
+    boolean inProcess = forLauncher.isEmpty() && InProcessStart.enabled();
     int listener = -1;
     ServerSocketChannel channel = null;
     // Two rounds: another start for the same group may bind between our check and our bind.
@@ -72,8 +84,8 @@ public final class Daemon {
         BundleFiles.writeAddress(opts.bundle(), address);
         return address;
       }
-      if (SERVED_ONLY.orElse(false)) {
-        throw new NotServedException(address); // before anything is removed, bound or spawned
+      if (!mayCreate) {
+        throw new ColdStartNeeded("no daemon serves " + address + " yet");
       }
       Files.deleteIfExists(socket);
       try {
@@ -93,9 +105,13 @@ public final class Daemon {
       throw new IOException("cannot listen on " + socket + ": another process keeps binding it");
     }
     try {
-      Child daemon = Reaper.get().spawn(daemonCommand(opts.bundle()).withStdio(
+      List<String> argv = forLauncher.isPresent()
+          ? forLauncher.get().daemonArgv().orElseThrow() : DaemonCommandLine.current();
+      Child daemon = Reaper.get().spawn(daemonCommand(argv, opts.bundle()).withStdio(
           Stdio.fd(listener), Stdio.devNull(), Stdio.devNull()));
-      OomScore.adjustChild(daemon.pid());
+      if (forLauncher.isEmpty()) {
+        OomScore.adjustChild(daemon.pid()); // (a daemon's child inherits its score: containerd's + 1)
+      }
       BundleFiles.writeAddress(opts.bundle(), address);
       return address;
     } catch (IOException | RuntimeException e) {
@@ -121,9 +137,8 @@ public final class Daemon {
     }
   }
 
-  /** This program's own command line, minus the {@code start} action, in a new session. */
-  static Command daemonCommand(Path bundle) throws IOException {
-    List<String> argv = DaemonCommandLine.current();
+  /** {@code argv} (this program, no action) in the bundle, in a new session. */
+  static Command daemonCommand(List<String> argv, Path bundle) {
     return new Command(argv, null, bundle, Stdio.devNull(), Stdio.devNull(), Stdio.devNull(), Map.of(), true);
   }
 

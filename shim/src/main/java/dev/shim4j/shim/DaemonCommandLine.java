@@ -25,6 +25,30 @@ final class DaemonCommandLine {
     return withoutAction(cmdline, executable);
   }
 
+  /**
+   * The command line of a daemon for another launcher's start: this JVM's command line up to its
+   * main class (the launcher's JVM options, class path and AOT cache are the same for every start
+   * of this runtime), then {@code startArgs} without the action.
+   */
+  static List<String> forStart(List<String> startArgs) throws IOException {
+    List<String> cmdline = split(Files.readAllBytes(Path.of("/proc/self/cmdline")));
+    String executable = ProcessHandle.current().info().command()
+        .orElseThrow(() -> new IOException("cannot tell which java binary runs this process"));
+    String mainClass = System.getProperty("sun.java.command", "").split(" ", 2)[0];
+    return withoutAction(jvmPart(cmdline, mainClass, startArgs), executable);
+  }
+
+  /** {@code cmdline} up to and with {@code mainClass}, then {@code args}. */
+  static List<String> jvmPart(List<String> cmdline, String mainClass, List<String> args) throws IOException {
+    int main = mainClass.isEmpty() ? -1 : cmdline.subList(1, cmdline.size()).indexOf(mainClass) + 1;
+    if (main < 1) {
+      throw new IOException("cannot find the main class " + mainClass + " in " + cmdline);
+    }
+    List<String> argv = new ArrayList<>(cmdline.subList(0, main + 1));
+    argv.addAll(args);
+    return argv;
+  }
+
   /** Splits NUL-terminated arguments. */
   static List<String> split(byte[] raw) {
     String text = new String(raw, StandardCharsets.UTF_8);

@@ -17,6 +17,7 @@ import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -73,6 +74,8 @@ final class Prefork {
   private static final Duration CLAIM_FRESH = Duration.ofMillis(1500);
   /** Variables bash sets for what it runs: they differ between the launcher and the spare. */
   private static final Set<String> SHELL_VARIABLES = Set.of("_", "SHLVL", "PWD", "OLDPWD");
+  /** A spare's slot is {@code DIR/NAME/NAMESPACE/PID}: the directories it may leave empty. */
+  private static final int SPARE_PARENTS = 2;
 
   private Prefork() {}
 
@@ -84,9 +87,7 @@ final class Prefork {
   static int serve(String runtimeId, Shim.Factory factory) {
     Path slot = Path.of(System.getProperty(PROPERTY)).resolve(Integer.toString(Processes.getpid()));
     try {
-      Files.createDirectories(slot.getParent(),
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      Files.createDirectory(slot);
+      makeSlot(slot);
       for (Thread warmup : InProcessStart.prepareDaemon()) {
         warmup.join();
       }
@@ -118,7 +119,7 @@ final class Prefork {
         Files.deleteIfExists(slot.resolve("taken"));
       }
     } catch (Exception e) {
-      removeQuietly(slot);
+      removeQuietly(slot, SPARE_PARENTS);
       return 1; // nobody to tell: a spare's stdio is /dev/null
     }
   }
@@ -294,7 +295,7 @@ final class Prefork {
       Bootstrap bootstrap = new Bootstrap(runtimeId, factory, System.getenv(), in, out, err, () -> {
         becameDaemon[0] = true;
         // a daemon now, for as long as its container needs it: no launcher may find this slot
-        removeQuietly(slot);
+        removeQuietly(slot, SPARE_PARENTS);
         replier.send(0);
       });
       int status = bootstrap.run(args);
@@ -311,7 +312,8 @@ final class Prefork {
         // a spare in a removed directory still works: it resolves everything from absolute paths
       }
       if (status != 0) {
-        removeQuietly(slot); // this process exits: a launcher must not find its slot meanwhile
+        // this process exits: a launcher must not find its slot meanwhile
+        removeQuietly(slot, SPARE_PARENTS);
       }
       replier.send(status);
       return new Outcome(status, status == 0);
@@ -397,13 +399,49 @@ final class Prefork {
       } catch (InterruptedException | IOException e) {
         return;
       }
-      removeQuietly(slot);
+      removeQuietly(slot, SPARE_PARENTS);
       System.exit(0);
     });
   }
 
+  /**
+   * Makes the slot's directory, its parents owner-only; again if a departing slot removed an
+   * empty parent on the way (see {@link #removeQuietly(Path, int)}).
+   */
+  static void makeSlot(Path slot) throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      Files.createDirectories(slot.getParent(),
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      try {
+        Files.createDirectory(slot);
+        return;
+      } catch (NoSuchFileException e) {
+        if (attempt > 0) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /**
+   * Removes the slot, then up to {@code parents} of the directories above it that it leaves
+   * empty: a runtime or namespace that no spare or daemon serves any more leaves nothing behind.
+   */
+  static void removeQuietly(Path slot, int parents) {
+    removeQuietly(slot);
+    Path dir = slot.getParent();
+    for (int i = 0; i < parents && dir != null; i++, dir = dir.getParent()) {
+      try {
+        Files.delete(dir);
+      } catch (IOException e) {
+        return; // not empty (or gone): the rest above is in use
+      }
+    }
+  }
+
+  /** Removes the slot (the launcher's copy of stdin too, should one be left). */
   static void removeQuietly(Path slot) {
-    for (String name : List.of("request", "reply", "taken")) {
+    for (String name : List.of("request", "reply", "taken", "stdin")) {
       try {
         Files.deleteIfExists(slot.resolve(name));
       } catch (IOException e) {

@@ -40,9 +40,9 @@ public interface Shim {
    * {@link Daemon#spawn(StartOpts, String)} with its own group key.
    *
    * <p>Under the distribution's launchers a live daemon may run this for another container's
-   * start, to answer it when its group's daemon already serves: then {@code Daemon.spawn} returns
-   * that address or throws before it binds or spawns anything. So an override should do nothing
-   * with lasting effects but through {@code Daemon.spawn}.
+   * start (see {@code WarmStarts}): then {@code Daemon.spawn} finds the group's daemon or spawns
+   * one as Go's shim does, never in-process. So an override should find or start daemons only
+   * through {@code Daemon.spawn}, and keep no state of its own.
    */
   default String startShim(StartOpts opts) throws Exception {
     return Daemon.spawn(opts);

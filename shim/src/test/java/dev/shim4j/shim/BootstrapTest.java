@@ -1,6 +1,7 @@
 package dev.shim4j.shim;
 
 import dev.shim4j.shim.bundle.BundleFiles;
+import dev.shim4j.shim.reaper.Reaper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Timestamp;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -144,7 +146,7 @@ class BootstrapTest {
     assertThat(stderr()).contains("bad config");
   }
 
-  /** What a live daemon runs for another launcher's start (see JoinAnswers). */
+  /** What a live daemon runs for another launcher's start (see WarmStarts). */
   private Bootstrap answering(Path socketDir, String id) {
     byte[] params = BootstrapParams.newBuilder()
         .setInstanceId(id).setNamespace("ns").setSocketDir(socketDir.toString()).build().toByteArray();
@@ -160,8 +162,8 @@ class BootstrapTest {
     try (ServerSocketChannel daemon = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       daemon.bind(UnixDomainSocketAddress.of(ShimAddress.pathOf(address)));
 
-      var answer = answering(socketDir, "c").answerIfServed(List.of("-namespace", "ns", "-id", "c",
-          "-address", "/run/c.sock", "-bundle", bundle.toString(), "start"));
+      var answer = answering(socketDir, "c").answerForLauncher(List.of("-namespace", "ns", "-id", "c",
+          "-address", "/run/c.sock", "-bundle", bundle.toString(), "start"), Optional.empty());
 
       assertThat(answer).contains("{\"version\":3,\"address\":\"" + address + "\",\"protocol\":\"ttrpc\"}");
       assertThat(BundleFiles.readAddress(bundle)).contains(address);
@@ -170,11 +172,40 @@ class BootstrapTest {
   }
 
   @Test
-  void aStartThatNeedsANewDaemonIsNotAnsweredAndNothingIsMade(@TempDir Path dir) {
+  void aStartThatNeedsANewDaemonGetsOneSpawnedWithTheGivenCommandLine(@TempDir Path dir) throws Exception {
+    Path bundle = Files.createDirectories(dir.resolve("bundle"));
+    Path socketDir = dir.resolve("s");
+    Reaper.get(); // a daemon's: it becomes the new daemon's parent
+    // The "daemon": keeps the listener it gets as stdin and tells its working directory.
+    List<String> daemonArgv = List.of("/bin/sh", "-c", "pwd > spawned; exec sleep 30");
+
+    var answer = answering(socketDir, "c").answerForLauncher(List.of("-namespace", "ns", "-id", "c",
+        "-address", "/run/c.sock", "-bundle", bundle.toString(), "start"), Optional.of(daemonArgv));
+
+    String address = ShimAddress.of("/run/c.sock", "ns", "c", socketDir);
+    try {
+      assertThat(answer).contains("{\"version\":3,\"address\":\"" + address + "\",\"protocol\":\"ttrpc\"}");
+      assertThat(BundleFiles.readAddress(bundle)).contains(address);
+      assertThat(ShimAddress.isServed(ShimAddress.pathOf(address))).as("the listener lives on in the daemon").isTrue();
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (!Files.exists(bundle.resolve("spawned")) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(Files.readString(bundle.resolve("spawned")).strip()).isEqualTo(bundle.toString());
+    } finally {
+      ProcessHandle.current().children()
+          .filter(child -> child.info().commandLine().orElse("").contains("sleep 30"))
+          .forEach(ProcessHandle::destroyForcibly);
+    }
+    assertThat(out.size() + err.size()).isZero();
+  }
+
+  @Test
+  void aStartThatCannotBeDoneHereIsNotAnsweredAndNothingIsMade(@TempDir Path dir) {
     Path socketDir = dir.resolve("s");
 
-    var answer = answering(socketDir, "c").answerIfServed(List.of("-namespace", "ns", "-id", "c",
-        "-address", "/run/c.sock", "-bundle", dir.toString(), "start"));
+    var answer = answering(socketDir, "c").answerForLauncher(List.of("-namespace", "ns", "-id", "c",
+        "-address", "/run/c.sock", "-bundle", dir.toString(), "start"), Optional.empty());
 
     assertThat(answer).isEmpty();
     assertThat(socketDir).as("no socket directory, no socket").doesNotExist();

@@ -29,4 +29,14 @@ class DaemonCommandLineTest {
     assertThatThrownBy(() -> DaemonCommandLine.withoutAction(List.of("java", "Main", "delete"), "/j"))
         .isInstanceOf(IOException.class);
   }
+
+  @Test
+  void anotherStartsDaemonKeepsThisJvmsOptionsAndTakesItsFlags() throws Exception {
+    List<String> daemon = List.of("java", "-Xss256k", "-Dx=Main", "-cp", "a.jar", "Main", "-id", "mine");
+
+    assertThat(DaemonCommandLine.jvmPart(daemon, "Main", List.of("-id", "theirs", "start")))
+        .containsExactly("java", "-Xss256k", "-Dx=Main", "-cp", "a.jar", "Main", "-id", "theirs", "start");
+    assertThatThrownBy(() -> DaemonCommandLine.jvmPart(daemon, "Other", List.of("start")))
+        .isInstanceOf(IOException.class).hasMessageContaining("Other");
+  }
 }

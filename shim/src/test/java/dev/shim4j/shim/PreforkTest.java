@@ -120,4 +120,17 @@ class PreforkTest {
     }
     launcher.join();
   }
+
+  @Test
+  void aRemovedSlotTakesTheDirectoriesItLeavesEmptyWithIt(@TempDir Path dir) throws Exception {
+    Path slot = dir.resolve("NAME/ns/daemons/42");
+    Prefork.makeSlot(slot);
+    Path other = Files.createDirectories(dir.resolve("NAME/other-ns"));
+
+    Prefork.removeQuietly(slot, 3);
+
+    assertThat(dir.resolve("NAME/ns")).doesNotExist();
+    assertThat(other).exists(); // NAME holds another namespace: kept, and so is everything above
+    assertThat(dir).exists();
+  }
 }

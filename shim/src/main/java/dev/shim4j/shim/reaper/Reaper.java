@@ -65,7 +65,10 @@ public final class Reaper {
       Executors.newThreadPerTaskExecutor(NumberedThreads.virtual("reaper-exit-"));
   private final CommandRunner runner = new CommandRunner(this);
 
+  private static volatile boolean running;
+
   private Reaper() {
+    running = true;
     Thread thread = Thread.ofPlatform().daemon().name("shim4j-reaper").unstarted(this::reapForever);
     thread.start();
   }
@@ -73,6 +76,14 @@ public final class Reaper {
   /** The process-wide reaper, started on first use. */
   public static Reaper get() {
     return Holder.INSTANCE;
+  }
+
+  /**
+   * Whether this process reaps its children: true once {@link #get} was called. A shim configured
+   * without a reaper waits for its children itself, and must not get one behind its back.
+   */
+  public static boolean isRunning() {
+    return running;
   }
 
   /** Every exit reaped from now on. Subscribe before spawning what you want to see exit. */

@@ -1,5 +1,6 @@
 package dev.shim4j.shim;
 
+import dev.shim4j.shim.log.ShimLogging;
 import dev.shim4j.sys.Fds;
 import dev.shim4j.sys.Processes;
 import java.io.ByteArrayInputStream;
@@ -10,39 +11,41 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * A live daemon answers the {@code start}s that need no new daemon: a pod's second container, every
- * container after the first of a node-wide shim. Such a start only finds the group's daemon and
- * prints its address, yet a cold JVM costs it ~0.2 s of wall time and ~0.5 s of CPU; a warm JVM
- * does it in milliseconds. Any daemon of the runtime and namespace can tell, for any group: it
- * runs the start's own {@link Shim#startShim} with {@link Daemon#SERVED_ONLY} bound, which finds
- * the group's socket served or gives up before binding or spawning anything.
+ * A live daemon answers other launchers' {@code start}s, so that no JVM has to start just to
+ * answer one. A start whose group already has a daemon (a pod's next container, every container
+ * after the first of a node-wide shim) gets that daemon's address; a start that needs a new
+ * daemon gets one spawned the way Go's shim spawns its own (the listening socket handed to a new
+ * JVM as its stdin; containerd's first call waits in its backlog until that JVM serves). Both
+ * take milliseconds here, against a cold JVM's ~0.15 s before it can answer. The daemon runs the
+ * start's own {@link Shim#startShim} with {@link Daemon#FOR_LAUNCHER} bound.
  *
- * <p>The hand-off is a spare's (see {@link Prefork}): the launcher passes {@value #PROPERTY}, the
+ * <p>The hand-off is a spare's (see {@link Prefork}): the launcher passes {@value #PROPERTY}, a
  * daemon makes {@code DIR/PID/} with the FIFOs {@code request} and {@code reply} a second after it
- * answered its own start (off its first container's critical path), and a launcher that found no
- * spare claims one such slot ({@code taken}, O_EXCL) and writes its request. Unlike a spare, the
- * daemon decides before it touches the launcher's stdout: {@code no} (a new daemon is needed, or
- * anything went wrong: the launcher then starts cold), or the answer printed and closed, then
- * {@code ok} and status 0. It reads the launcher's stdin to decide, so the launcher hands it a
+ * started serving (off its first container's critical path), and a launcher that found no spare
+ * claims one such slot ({@code taken}, O_EXCL) and writes its request. Unlike a spare, the daemon
+ * decides before it touches the launcher's stdout: {@code no} (another environment, or anything
+ * that went wrong: the launcher then starts cold), or the answer printed and closed, then
+ * {@code ok} and status 0. It reads the launcher's stdin on the way, so the launcher hands it a
  * copy in a file (or /dev/null) that the cold start can read again.
  */
-final class JoinAnswers {
+final class WarmStarts {
   /** The directory of this runtime's and namespace's daemon slots; set by the launcher. */
-  static final String PROPERTY = "dev.shim4j.joins";
+  static final String PROPERTY = "dev.shim4j.warm-starts";
   /** Keeps registering off the path of the daemon's own first container (its Create follows). */
   private static final Duration DELAY = Duration.ofSeconds(1);
+  /** A daemon's slot is {@code DIR/NAME/NAMESPACE/daemons/PID}: the directories it may leave empty. */
+  private static final int SLOT_PARENTS = 3;
   private static final PrintStream NOWHERE = new PrintStream(OutputStream.nullOutputStream());
 
   private static boolean started;
 
-  private JoinAnswers() {}
+  private WarmStarts() {}
 
   /** Starts answering in the background when the launcher asked for it; once per process. */
   static synchronized void startIfConfigured(String runtimeId, Shim.Factory factory) {
@@ -52,17 +55,16 @@ final class JoinAnswers {
     }
     started = true;
     Path slot = Path.of(dir).resolve(Integer.toString(Processes.getpid()));
-    Thread.ofPlatform().daemon().name("join-answers").start(() -> serve(runtimeId, factory, slot));
+    Thread.ofPlatform().daemon().name("warm-starts").start(() -> serve(runtimeId, factory, slot));
   }
 
   private static void serve(String runtimeId, Shim.Factory factory, Path slot) {
     try {
       Thread.sleep(DELAY);
-      Files.createDirectories(slot.getParent(),
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       Prefork.removeQuietly(slot); // a dead process's slot with this pid
-      Files.createDirectory(slot);
-      Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> Prefork.removeQuietly(slot)));
+      Prefork.makeSlot(slot);
+      Runtime.getRuntime().addShutdownHook(
+          Thread.ofPlatform().unstarted(() -> Prefork.removeQuietly(slot, SLOT_PARENTS)));
       Fds.mkfifo(slot.resolve("request"), 0600);
       Fds.mkfifo(slot.resolve("reply"), 0600);
       while (true) {
@@ -80,8 +82,17 @@ final class JoinAnswers {
         Files.deleteIfExists(slot.resolve("taken"));
       }
     } catch (InterruptedException | IOException | RuntimeException e) {
-      // Launchers skip a missing slot: every start of a served group runs cold from now on.
-      Prefork.removeQuietly(slot);
+      // Launchers skip a missing slot: this daemon answers no start from now on.
+      Prefork.removeQuietly(slot, SLOT_PARENTS);
+    }
+  }
+
+  /** The command line of a new daemon for {@code startArgs}; empty when it cannot be told. */
+  private static Optional<List<String>> daemonArgv(List<String> startArgs) {
+    try {
+      return Optional.of(DaemonCommandLine.forStart(startArgs));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
     }
   }
 
@@ -98,6 +109,9 @@ final class JoinAnswers {
     Optional<String> answer;
     try {
       if (!Prefork.sameEnvironment(Prefork.environ(proc.resolve("environ")), System.getenv())) {
+        // its daemon would get this environment, not containerd's of the moment
+        ShimLogging.logger(WarmStarts.class).log(System.Logger.Level.DEBUG,
+            "left a start to a cold start: its launcher runs in another environment");
         return Optional.empty();
       }
       // -bundle defaults to the working directory, which is this daemon's own bundle.
@@ -110,7 +124,8 @@ final class JoinAnswers {
         return Optional.empty();
       }
       answer = new Bootstrap(runtimeId, factory, System.getenv(),
-          new ByteArrayInputStream(Files.readAllBytes(stdin)), NOWHERE, NOWHERE).answerIfServed(args);
+          new ByteArrayInputStream(Files.readAllBytes(stdin)), NOWHERE, NOWHERE)
+          .answerForLauncher(args, daemonArgv(args));
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }

@@ -1,0 +1,130 @@
+package dev.shim4j.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shim4j.testkit.PrivateContainerd;
+import dev.shim4j.testkit.Procs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The distribution's runc shim launcher under a real containerd 1.6, with starts answered by a
+ * live daemon (dev.shim4j.shim.WarmStarts, on by default): a new container's daemon is spawned by
+ * a running one, a container joining the node-wide daemon costs no JVM at all, and the daemons'
+ * slots go with them.
+ */
+class WarmStartsContainerdTest {
+  private static final Path DIST = Path.of(System.getProperty("shim4j.dist", "target/shim4j")).toAbsolutePath();
+  private static final Duration DEADLINE = Duration.ofSeconds(30);
+
+  static PrivateContainerd cd;
+  static String runtime;
+  static String image;
+
+  @BeforeAll
+  static void setUp() {
+    runtime = DIST.resolve("bin/containerd-shim-runc4j-v2").toString();
+    cd = PrivateContainerd.start();
+    image = cd.busyboxImage();
+  }
+
+  @AfterAll
+  static void tearDown() {
+    if (cd != null) {
+      cd.close();
+    }
+  }
+
+  @Test
+  void aRunningContainersDaemonSpawnsTheNextOnesAndBothGoAway() throws Exception {
+    cd.ctrOk("run", "-d", "--runtime", runtime, image, "warm-holder", "sleep", "600");
+    long holder = daemonOf("warm-holder");
+    Path holderSlot = awaitSlot(holder);
+
+    cd.ctrOk("run", "-d", "--runtime", runtime, image, "warm-next", "sleep", "600");
+    long next = daemonOf("warm-next");
+
+    assertThat(next).isNotEqualTo(holder);
+    assertThat(ProcessHandle.of(next).flatMap(ProcessHandle::parent).map(ProcessHandle::pid))
+        .as("spawned by the running daemon, not by a cold start").contains(holder);
+    Path nextSlot = awaitSlot(next);
+    assertThat(cd.ctrOk("task", "exec", "--exec-id", "e1", "warm-next", "echo", "served").stdout())
+        .isEqualTo("served\n");
+
+    remove("warm-next");
+    remove("warm-holder");
+    awaitGone(next, nextSlot);
+    awaitGone(holder, holderSlot);
+    assertThat(holderSlot.getParent().getParent()).as("the namespace's directory, left empty").doesNotExist();
+  }
+
+  @Test
+  void aContainerJoiningTheNodeWideDaemonStartsNoJvm() throws Exception {
+    cd.ctrOk("run", "-d", "--runtime", runtime, "--annotation", "dev.shim4j.group=node", image,
+        "node-holder", "sleep", "600");
+    long node = daemonOf("node-holder");
+    awaitSlot(node);
+    List<Long> before = shims();
+
+    String out = cd.ctrOk("run", "--rm", "--runtime", runtime, "--annotation", "dev.shim4j.group=node",
+        image, "node-joiner", "echo", "joined").stdout();
+
+    assertThat(out).isEqualTo("joined\n");
+    assertThat(shims()).as("no other shim process came and went: none is left, and").isEqualTo(before);
+    assertThat(cd.log()).as("the node's daemon answered it").contains("answered the start of node-joiner");
+    Path slot = awaitSlot(node);
+    remove("node-holder");
+    awaitGone(node, slot);
+  }
+
+  /** The pid of the daemon serving {@code id}: the shim process its start answered for. */
+  private static long daemonOf(String id) throws Exception {
+    String pid = cd.ctrOk("task", "ls").lines().stream()
+        .filter(line -> line.startsWith(id + " "))
+        .map(line -> line.trim().split("\\s+")[1])
+        .findFirst().orElseThrow();
+    // the task's pid is the container's init; its parent is the daemon
+    return ProcessHandle.of(Long.parseLong(pid)).flatMap(ProcessHandle::parent).map(ProcessHandle::pid)
+        .orElseThrow();
+  }
+
+  private static Path awaitSlot(long daemon) throws Exception {
+    Path request = Path.of("/run/shim4j/prefork/containerd-shim-runc4j-v2", cd.namespace(), "daemons",
+        Long.toString(daemon), "request");
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (!Files.exists(request) && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(request).exists();
+    return request.getParent();
+  }
+
+  private static void awaitGone(long daemon, Path slot) throws Exception {
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while ((Procs.isRunning(daemon) || Files.exists(slot)) && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(Procs.isRunning(daemon)).isFalse();
+    assertThat(slot).doesNotExist();
+  }
+
+  private static List<Long> shims() {
+    return Procs.runningWithArgument(cd.address().toString()).stream()
+        .filter(p -> p.info().commandLine().map(c -> c.contains("runcshim.Main")).orElse(false))
+        .map(ProcessHandle::pid).sorted().toList();
+  }
+
+  private static void remove(String id) throws InterruptedException {
+    cd.ctr("task", "kill", "-s", "KILL", id);
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (cd.ctr("task", "delete", id).exitCode() != 0 && System.nanoTime() < deadline) {
+      Thread.sleep(100); // until the kill has landed
+    }
+    cd.ctrOk("container", "delete", id);
+  }
+}
