@@ -56,10 +56,13 @@ class WarmStartsContainerdTest {
     assertThat(cd.ctrOk("task", "exec", "--exec-id", "e1", "warm-next", "echo", "served").stdout())
         .isEqualTo("served\n");
 
-    remove("warm-next");
+    // the daemon that spawned it goes first: the other lives on, and serves
     remove("warm-holder");
-    awaitGone(next, nextSlot);
     awaitGone(holder, holderSlot);
+    assertThat(cd.ctrOk("task", "exec", "--exec-id", "e2", "warm-next", "echo", "still").stdout())
+        .isEqualTo("still\n");
+    remove("warm-next");
+    awaitGone(next, nextSlot);
     assertThat(holderSlot.getParent().getParent()).as("the namespace's directory, left empty").doesNotExist();
   }
 

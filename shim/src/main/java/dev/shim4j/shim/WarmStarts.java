@@ -41,6 +41,8 @@ final class WarmStarts {
   private static final Duration DELAY = Duration.ofSeconds(1);
   /** A daemon's slot is {@code DIR/NAME/NAMESPACE/daemons/PID}: the directories it may leave empty. */
   private static final int SLOT_PARENTS = 3;
+  /** containerd writes an options Any or BootstrapParams: a few hundred bytes, not this. */
+  private static final long MAX_STDIN = 1 << 20;
   private static final PrintStream NOWHERE = new PrintStream(OutputStream.nullOutputStream());
 
   private static boolean started;
@@ -120,7 +122,8 @@ final class WarmStarts {
       // The launcher hands a copy of start's stdin in a file, or /dev/null: never a pipe this
       // could wait on (its own stdin it keeps for the cold start).
       Path stdin = proc.resolve("fd/3");
-      if (!Files.isRegularFile(stdin) && !Files.readSymbolicLink(stdin).equals(Path.of("/dev/null"))) {
+      if (!Files.isRegularFile(stdin) && !Files.readSymbolicLink(stdin).equals(Path.of("/dev/null"))
+          || Files.isRegularFile(stdin) && Files.size(stdin) > MAX_STDIN) {
         return Optional.empty();
       }
       answer = new Bootstrap(runtimeId, factory, System.getenv(),
