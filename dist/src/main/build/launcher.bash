@@ -71,6 +71,27 @@ prefork_spawn() {
     -Ddev.shim4j.prefork="$prefork" "${warm[@]}" @MAIN@ prefork
 }
 
+# Claims the spare's or daemon's slot $1 for this launcher alone (O_EXCL), when it is ours (it
+# answers containerd: only one of our own user may), alive and ready.
+claim() {
+  local claimed=1
+  [[ -O $1 && -p $1/request ]] && kill -0 "${1##*/}" 2>/dev/null || return 1
+  set -C
+  { : > "$1/taken"; } 2>/dev/null && claimed=0
+  set +C
+  return $claimed
+}
+
+# Sends this start to the claimed slot $1 (then the arguments): pid, working directory, argument
+# count, arguments, each NUL-terminated (see dev.shim4j.shim.Prefork). fd 6 and 7 stay open on
+# the request and reply FIFOs; read-write, so that opening waits for nobody.
+ask() {
+  local slot=$1
+  shift
+  exec 6<>"$slot/request" 7<>"$slot/reply"
+  printf '%s\0' "$$" "$PWD" "$#" "$@" >&6
+}
+
 # One line of the reply FIFO (fd 7) into $reply: what the spare or daemon $1 says, within 2 s, or
 # as soon as it is found dead (an exiting daemon may leave a request unanswered).
 await_reply() {
@@ -112,26 +133,20 @@ if [[ ${!#} == start ]] && hash setsid 2>/dev/null; then
   fi
   if [[ -n $prefork ]]; then
     for slot in "$prefork"/*; do
-      # ours (a spare answers containerd: only one of our own user may), alive, and ready
-      [[ -O $slot && -p $slot/request ]] && kill -0 "${slot##*/}" 2>/dev/null || continue
-      set -C
-      if { : > "$slot/taken"; } 2>/dev/null; then
-        set +C
-        # The spare opens our stdio as /proc/$$/fd/3, 4 and 5: copies that stay put while bash
-        # points 0 and 1 elsewhere for a builtin's redirection.
-        exec 3<&0 4>&1 5>&2 6<>"$slot/request" 7<>"$slot/reply"
-        printf '%s\0' "$$" "$PWD" "$#" "$@" >&6
-        if await_reply "${slot##*/}" && [[ $reply == ok ]]; then
-          # The status may take as long as start does. Read it from a read-only copy of the FIFO,
-          # so that a spare that dies on the way leaves end-of-file, not a read that never ends.
-          exec 8</proc/$$/fd/7 7<&-
-          IFS= read -r -u 8 status
-          (exec </dev/null >/dev/null 2>&1 3<&- 4>&- 5>&- 6>&- 8<&-; prefork_spawn) &
-          exit "${status:-1}"
-        fi
-        exec 3<&- 4>&- 5>&- 6>&- 7>&-
+      claim "$slot" || continue
+      # The spare opens our stdio as /proc/$$/fd/3, 4 and 5: copies that stay put while bash
+      # points 0 and 1 elsewhere for a builtin's redirection.
+      exec 3<&0 4>&1 5>&2
+      ask "$slot" "$@"
+      if await_reply "${slot##*/}" && [[ $reply == ok ]]; then
+        # The status may take as long as start does. Read it from a read-only copy of the FIFO,
+        # so that a spare that dies on the way leaves end-of-file, not a read that never ends.
+        exec 8</proc/$$/fd/7 7<&-
+        IFS= read -r -u 8 status
+        (exec </dev/null >/dev/null 2>&1 3<&- 4>&- 5>&- 6>&- 8<&-; prefork_spawn) &
+        exit "${status:-1}"
       fi
-      set +C
+      exec 3<&- 4>&- 5>&- 6>&- 7>&-
     done
   fi
   # No spare: a live daemon of this runtime and namespace answers, with the address of the daemon
@@ -142,31 +157,25 @@ if [[ ${!#} == start ]] && hash setsid 2>/dev/null; then
   stdin_copied=""
   if (( ${#warm[@]} )) && [[ ! -t 0 ]]; then # (a terminal: a manual run, nothing to copy)
     for slot in "$slots/daemons"/*; do
-      [[ -O $slot && -p $slot/request ]] || continue
-      if ! kill -0 "${slot##*/}" 2>/dev/null; then
+      if [[ -O $slot && -p $slot/request ]] && ! kill -0 "${slot##*/}" 2>/dev/null; then
         rm -rf -- "$slot" # a daemon killed outright; its pid may be reused by then
-        continue
       fi
-      set -C
-      if { : > "$slot/taken"; } 2>/dev/null; then
-        set +C
-        if [[ /dev/stdin -ef /dev/null ]]; then
-          exec 3</dev/null
-        else
-          cat > "$slot/stdin" && exec 3< "$slot/stdin" || exit 1
-          rm -f -- "$slot/stdin"
-        fi
-        stdin_copied=1
-        exec 4>&1 5>&2 6<>"$slot/request" 7<>"$slot/reply"
-        printf '%s\0' "$$" "$PWD" "$#" "$@" >&6
-        if await_reply "${slot##*/}" && [[ $reply == ok ]]; then
-          await_reply "${slot##*/}"
-          exit "${reply:-1}"
-        fi
-        exec 4>&- 5>&- 6>&- 7>&-
-        break
+      claim "$slot" || continue
+      if [[ /dev/stdin -ef /dev/null ]]; then
+        exec 3</dev/null
+      else
+        cat > "$slot/stdin" && exec 3< "$slot/stdin" || exit 1
+        rm -f -- "$slot/stdin"
       fi
-      set +C
+      stdin_copied=1
+      exec 4>&1 5>&2
+      ask "$slot" "$@"
+      if await_reply "${slot##*/}" && [[ $reply == ok ]]; then
+        await_reply "${slot##*/}" # the status, right behind
+        exit "${reply:-1}"
+      fi
+      exec 4>&- 5>&- 6>&- 7>&-
+      break
     done
   fi
   [[ -n $stdin_copied ]] || exec 3<&0
