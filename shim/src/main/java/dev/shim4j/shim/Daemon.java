@@ -66,7 +66,8 @@ public final class Daemon {
   public static String spawn(StartOpts opts, String group) throws IOException {
     String address = ShimAddress.of(opts.containerdAddress(), opts.namespace(), group, opts.socketDir());
     Path socket = ShimAddress.pathOf(address);
-    Optional<ForLauncher> forLauncher = FOR_LAUNCHER.isBound() ? Optional.of(FOR_LAUNCHER.get()) : Optional.empty();
+    Optional<ForLauncher> forLauncher =
+        FOR_LAUNCHER.isBound() ? Optional.of(FOR_LAUNCHER.get()) : Optional.empty();
     // Spawning for a launcher needs this daemon's reaper: it is the new daemon's parent.
     boolean mayCreate = forLauncher.isEmpty()
         || forLauncher.get().daemonArgv().isPresent() && Reaper.isRunning();

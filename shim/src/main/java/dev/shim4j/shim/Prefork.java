@@ -17,8 +17,8 @@ import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -98,7 +98,8 @@ final class Prefork {
       while (true) {
         try (RequestFifo fifo = RequestFifo.open(slot.resolve("request"))) {
           Optional<Request> request = fifo.read(); // empty: a launcher left without a whole request
-          Optional<Adoption> adoption = request.isPresent() && fresh(slot) ? adopt(request.get()) : Optional.empty();
+          Optional<Adoption> adoption =
+              request.isPresent() && fresh(slot) ? adopt(request.get()) : Optional.empty();
           if (adoption.isEmpty()) {
             if (request.isPresent()) {
               try (OutputStream reply = openReply(slot)) {

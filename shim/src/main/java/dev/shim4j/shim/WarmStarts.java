@@ -73,9 +73,9 @@ final class WarmStarts {
         try (Prefork.RequestFifo fifo = Prefork.RequestFifo.open(slot.resolve("request"))) {
           Optional<Prefork.Request> request = fifo.read();
           if (request.isPresent()) {
-            String verdict = Prefork.fresh(slot)
-                ? answer(runtimeId, factory, request.get()).map(status -> "ok\n" + status + "\n").orElse("no\n")
-                : "no\n";
+            Optional<Integer> status = Prefork.fresh(slot)
+                ? answer(runtimeId, factory, request.get()) : Optional.empty();
+            String verdict = status.map(s -> "ok\n" + s + "\n").orElse("no\n");
             try (OutputStream reply = Prefork.openReply(slot)) {
               reply.write(verdict.getBytes(StandardCharsets.US_ASCII));
             }

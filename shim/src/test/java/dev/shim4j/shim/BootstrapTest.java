@@ -1,13 +1,13 @@
 package dev.shim4j.shim;
 
-import dev.shim4j.shim.bundle.BundleFiles;
-import dev.shim4j.shim.reaper.Reaper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Timestamp;
 import dev.shim4j.api.bootstrap.v1.BootstrapParams;
 import dev.shim4j.api.task.v2.DeleteResponse;
 import dev.shim4j.api.task.v2.TaskTtrpc;
+import dev.shim4j.shim.bundle.BundleFiles;
+import dev.shim4j.shim.reaper.Reaper;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -186,7 +186,8 @@ class BootstrapTest {
     try {
       assertThat(answer).contains("{\"version\":3,\"address\":\"" + address + "\",\"protocol\":\"ttrpc\"}");
       assertThat(BundleFiles.readAddress(bundle)).contains(address);
-      assertThat(ShimAddress.isServed(ShimAddress.pathOf(address))).as("the listener lives on in the daemon").isTrue();
+      assertThat(ShimAddress.isServed(ShimAddress.pathOf(address)))
+          .as("the listener lives on in the daemon").isTrue();
       long deadline = System.nanoTime() + 10_000_000_000L;
       while (!Files.exists(bundle.resolve("spawned")) && System.nanoTime() < deadline) {
         Thread.sleep(20);
