@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
@@ -72,6 +73,8 @@ final class Prefork {
   private static final Duration DEFAULT_IDLE = Duration.ofMinutes(10);
   /** How old a launcher's claim may be when the spare takes it up (the launcher waits 2 s). */
   private static final Duration CLAIM_FRESH = Duration.ofMillis(1500);
+  /** A claim this old without its request was left by a launcher that died (see below). */
+  static final Duration STALE_CLAIM = Duration.ofSeconds(10);
   /** Variables bash sets for what it runs: they differ between the launcher and the spare. */
   private static final Set<String> SHELL_VARIABLES = Set.of("_", "SHLVL", "PWD", "OLDPWD");
   /** A spare's slot is {@code DIR/NAME/NAMESPACE/PID}: the directories it may leave empty. */
@@ -95,8 +98,11 @@ final class Prefork {
       Fds.mkfifo(slot.resolve("reply"), 0600);
       Duration idle = idleTimeout(System.getenv());
       Thread idleExit = exitWhenIdle(slot, idle);
+      AtomicBoolean serving = new AtomicBoolean();
+      releaseStaleClaims(slot, serving, STALE_CLAIM);
       while (true) {
         try (RequestFifo fifo = RequestFifo.open(slot.resolve("request"))) {
+          serving.set(true);
           Optional<Request> request = fifo.read(); // empty: a launcher left without a whole request
           Optional<Adoption> adoption =
               request.isPresent() && fresh(slot) ? adopt(request.get()) : Optional.empty();
@@ -118,6 +124,7 @@ final class Prefork {
           }
         } // (closing waits until the launcher let go of the FIFO: only then may the next claim)
         Files.deleteIfExists(slot.resolve("taken"));
+        serving.set(false);
       }
     } catch (Exception e) {
       removeQuietly(slot, SPARE_PARENTS);
@@ -132,6 +139,38 @@ final class Prefork {
     } catch (NumberFormatException e) {
       return DEFAULT_IDLE;
     }
+  }
+
+  /**
+   * Releases a claim whose launcher never sent its request (killed between claiming and writing;
+   * it writes right after it claims): else the slot would stay taken, and every start cold, for
+   * the spare's or daemon's whole life. {@code serving} is true from the moment a launcher opened
+   * the request FIFO until its claim was released.
+   */
+  static Thread releaseStaleClaims(Path slot, AtomicBoolean serving, Duration stale) {
+    return Thread.ofVirtual().name("stale-claims").start(() -> {
+      Path taken = slot.resolve("taken");
+      try {
+        while (true) {
+          Thread.sleep(stale.dividedBy(2));
+          if (!Files.isDirectory(slot)) {
+            return; // adopted, exited or failed: nothing to watch any more
+          }
+          try {
+            Instant claimed = Files.getLastModifiedTime(taken).toInstant();
+            if (!serving.get() && Duration.between(claimed, Instant.now()).compareTo(stale) > 0) {
+              Files.deleteIfExists(taken);
+            }
+          } catch (NoSuchFileException e) {
+            // not claimed
+          } catch (IOException e) {
+            // looked at again next time
+          }
+        }
+      } catch (InterruptedException e) {
+        // the slot is gone
+      }
+    });
   }
 
   /**

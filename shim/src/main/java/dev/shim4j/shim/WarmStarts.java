@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A live daemon answers other launchers' {@code start}s, so that no JVM has to start just to
@@ -69,8 +70,11 @@ final class WarmStarts {
           Thread.ofPlatform().unstarted(() -> Prefork.removeQuietly(slot, SLOT_PARENTS)));
       Fds.mkfifo(slot.resolve("request"), 0600);
       Fds.mkfifo(slot.resolve("reply"), 0600);
+      AtomicBoolean serving = new AtomicBoolean();
+      Prefork.releaseStaleClaims(slot, serving, Prefork.STALE_CLAIM);
       while (true) {
         try (Prefork.RequestFifo fifo = Prefork.RequestFifo.open(slot.resolve("request"))) {
+          serving.set(true);
           Optional<Prefork.Request> request = fifo.read();
           if (request.isPresent()) {
             Optional<Integer> status = Prefork.fresh(slot)
@@ -82,6 +86,7 @@ final class WarmStarts {
           }
         } // (closing waits until the launcher let go of the FIFO: only then may the next claim)
         Files.deleteIfExists(slot.resolve("taken"));
+        serving.set(false);
       }
     } catch (InterruptedException | IOException | RuntimeException e) {
       // Launchers skip a missing slot: this daemon answers no start from now on.

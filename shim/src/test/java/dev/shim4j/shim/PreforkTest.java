@@ -9,7 +9,9 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -132,5 +134,34 @@ class PreforkTest {
     assertThat(dir.resolve("NAME/ns")).doesNotExist();
     assertThat(other).exists(); // NAME holds another namespace: kept, and so is everything above
     assertThat(dir).exists();
+  }
+
+  @Test
+  void aClaimWithoutItsRequestIsReleasedOnceStaleAndOnlyThen(@TempDir Path dir) throws Exception {
+    Path slot = Files.createDirectories(dir.resolve("42"));
+    Path taken = slot.resolve("taken");
+    AtomicBoolean serving = new AtomicBoolean(true);
+    Files.createFile(taken);
+    Files.setLastModifiedTime(taken, FileTime.from(Instant.now().minusSeconds(60)));
+    Thread watch = Prefork.releaseStaleClaims(slot, serving, Duration.ofSeconds(1));
+
+    Thread.sleep(1200); // two looks
+    assertThat(taken).as("a launcher is being served: its claim stays").exists();
+
+    serving.set(false);
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (Files.exists(taken) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(taken).doesNotExist();
+
+    Files.createFile(taken); // a claim just made: its launcher writes right away
+    Thread.sleep(150);
+    assertThat(taken).exists();
+
+    Files.delete(taken);
+    Files.delete(slot);
+    watch.join(5_000);
+    assertThat(watch.isAlive()).as("the watch ends with its slot").isFalse();
   }
 }
