@@ -114,6 +114,22 @@ bench_times_median() {
   awk -v name="$2" '$1 == name {print $2}' "$1" | bench_median
 }
 
+# bench_ratio A B: A / B with two decimals (ours / Go).
+bench_ratio() {
+  awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'
+}
+
+# bench_await_daemon NAME NAMESPACE: waits (up to 5 s) until a daemon of launcher NAME in
+# NAMESPACE answers other launchers' starts (dev.shim4j.shim.WarmStarts, default directory).
+bench_await_daemon() {
+  local _
+  for _ in $(seq 50); do
+    compgen -G "/run/shim4j/prefork/$1/$2/daemons/*/request" > /dev/null && return 0
+    sleep 0.1
+  done
+  return 0
+}
+
 # bench_await_spare DIR: waits (up to 15 s) until a pre-started daemon under DIR (a
 # SHIM4J_PREFORK_DIR) is ready: a slot NAME/NAMESPACE/PID with its request FIFO and a live PID.
 bench_await_spare() {

@@ -83,7 +83,7 @@ claim() {
 }
 
 # Sends this start to the claimed slot $1 (then the arguments): pid, working directory, argument
-# count, arguments, each NUL-terminated (see dev.shim4j.shim.Prefork). fd 6 and 7 stay open on
+# count, arguments, each NUL-terminated (see dev.shim4j.shim.StartSlot). fd 6 and 7 stay open on
 # the request and reply FIFOs; read-write, so that opening waits for nobody.
 ask() {
   local slot=$1
@@ -115,9 +115,9 @@ await_reply() {
 # launchers of the end-to-end tests; dist's PreforkTest covers both.)
 if [[ ${!#} == start ]] && hash setsid 2>/dev/null; then
   # A pre-started daemon, a "spare", takes this start when one is ready (opt-in: SHIM4J_PREFORK=1
-  # in containerd's environment; see dev.shim4j.shim.Prefork for the hand-off). It reads what it
-  # needs from /proc/$$, answers on this script's stdout and tells how start ended on its reply
-  # FIFO. No live spare, a claimed one, or one that says "no": the cold start below.
+  # in containerd's environment; see dev.shim4j.shim.Prefork, and StartSlot for the hand-off). It
+  # reads what it needs from /proc/$$, answers on this script's stdout and tells how start ended
+  # on its reply FIFO. No live spare, a claimed one, or one that says "no": the cold start below.
   slots="" prefork="" warm=()
   namespace=${NAMESPACE:-} previous=""
   for arg in "$@"; do # -namespace wins over NAMESPACE (containerd 1.6 sets only the flag)

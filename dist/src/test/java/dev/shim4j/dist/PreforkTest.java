@@ -21,7 +21,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -245,7 +244,8 @@ class PreforkTest {
     byte[] params = BootstrapParams.newBuilder()
         .setInstanceId(id).setNamespace(NAMESPACE).setSocketDir(socketDir.toString())
         .build().toByteArray();
-    String answer = startWithStdin(bundle(), env, id, params);
+    String answer = StartAnswer.output(startCommand(id, List.of()), bundle(), env, Optional.of(params),
+        DEADLINE).strip();
     assertThat(answer).startsWith("{\"version\":3,\"address\":\"unix://" + socketDir + "/");
     String address = answer.replaceAll(".*\"address\":\"([^\"]+)\".*", "$1");
     sockets.add(Path.of(address.substring("unix://".length())));
@@ -353,22 +353,6 @@ class PreforkTest {
     command.addAll(extra);
     command.add("start");
     return command;
-  }
-
-  /** What a start with {@code stdin} answered (stdout and stderr together); it must succeed. */
-  private String startWithStdin(Path bundle, Map<String, String> env, String id, byte[] stdin)
-      throws Exception {
-    ProcessBuilder builder = new ProcessBuilder(startCommand(id, List.of()))
-        .directory(bundle.toFile()).redirectErrorStream(true);
-    builder.environment().putAll(env);
-    Process start = builder.start();
-    try (OutputStream in = start.getOutputStream()) {
-      in.write(stdin);
-    }
-    String combined = new String(start.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(start.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();
-    assertThat(start.exitValue()).as("start output: %s", combined).isZero();
-    return combined.strip();
   }
 
   /**

@@ -1,21 +1,15 @@
 package dev.shim4j.shim;
 
 import dev.shim4j.shim.log.ShimLogging;
-import dev.shim4j.sys.Fds;
-import dev.shim4j.sys.Processes;
 import java.io.ByteArrayInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A live daemon answers other launchers' {@code start}s, so that no JVM has to start just to
@@ -26,10 +20,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * take milliseconds here, against a cold JVM's ~0.15 s before it can answer. The daemon runs the
  * start's own {@link Shim#startShim} with {@link Daemon#FOR_LAUNCHER} bound.
  *
- * <p>The hand-off is a spare's (see {@link Prefork}): the launcher passes {@value #PROPERTY}, a
- * daemon makes {@code DIR/PID/} with the FIFOs {@code request} and {@code reply} a second after it
- * started serving (off its first container's critical path), and a launcher that found no spare
- * claims one such slot ({@code taken}, O_EXCL) and writes its request. Unlike a spare, the daemon
+ * <p>The hand-off is a spare's (a {@link StartSlot}): the launcher passes {@value #PROPERTY}, a
+ * daemon listens on its slot there a second after it started serving (off its first container's
+ * critical path), and a launcher that found no spare claims one. Unlike a spare, the daemon
  * decides before it touches the launcher's stdout: {@code no} (another environment, or anything
  * that went wrong: the launcher then starts cold), or the answer printed and closed, then
  * {@code ok} and status 0. It reads the launcher's stdin on the way, so the launcher hands it a
@@ -57,40 +50,28 @@ final class WarmStarts {
       return;
     }
     started = true;
-    Path slot = Path.of(dir).resolve(Integer.toString(Processes.getpid()));
-    Thread.ofPlatform().daemon().name("warm-starts").start(() -> serve(runtimeId, factory, slot));
+    Path slots = Path.of(dir);
+    Thread.ofPlatform().daemon().name("warm-starts").start(() -> serve(runtimeId, factory, slots));
   }
 
-  private static void serve(String runtimeId, Shim.Factory factory, Path slot) {
+  private static void serve(String runtimeId, Shim.Factory factory, Path dir) {
+    StartSlot slot = null;
     try {
       Thread.sleep(DELAY);
-      Prefork.removeQuietly(slot); // a dead process's slot with this pid
-      Prefork.makeSlot(slot);
-      Runtime.getRuntime().addShutdownHook(
-          Thread.ofPlatform().unstarted(() -> Prefork.removeQuietly(slot, SLOT_PARENTS)));
-      Fds.mkfifo(slot.resolve("request"), 0600);
-      Fds.mkfifo(slot.resolve("reply"), 0600);
-      AtomicBoolean serving = new AtomicBoolean();
-      Prefork.releaseStaleClaims(slot, serving, Prefork.STALE_CLAIM);
-      while (true) {
-        try (Prefork.RequestFifo fifo = Prefork.RequestFifo.open(slot.resolve("request"))) {
-          serving.set(true);
-          Optional<Prefork.Request> request = fifo.read();
-          if (request.isPresent()) {
-            Optional<Integer> status = Prefork.fresh(slot)
-                ? answer(runtimeId, factory, request.get()) : Optional.empty();
-            String verdict = status.map(s -> "ok\n" + s + "\n").orElse("no\n");
-            try (OutputStream reply = Prefork.openReply(slot)) {
-              reply.write(verdict.getBytes(StandardCharsets.US_ASCII));
-            }
-          }
-        } // (closing waits until the launcher let go of the FIFO: only then may the next claim)
-        Files.deleteIfExists(slot.resolve("taken"));
-        serving.set(false);
-      }
+      slot = StartSlot.reserve(dir, SLOT_PARENTS);
+      StartSlot listening = slot;
+      Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(listening::remove));
+      listening.listen();
+      listening.serve(request -> {
+        Optional<Integer> status = answer(runtimeId, factory, request);
+        listening.reply(status.map(code -> "ok\n" + code + "\n").orElse("no\n"));
+        return Optional.empty(); // for as long as this daemon lives
+      });
     } catch (InterruptedException | IOException | RuntimeException e) {
       // Launchers skip a missing slot: this daemon answers no start from now on.
-      Prefork.removeQuietly(slot, SLOT_PARENTS);
+      if (slot != null) {
+        slot.remove();
+      }
     }
   }
 
@@ -104,29 +85,25 @@ final class WarmStarts {
   }
 
   /**
-   * Answers {@code request} when its group is served: the exit status for its launcher (0, or 1
+   * Answers {@code request} on its launcher's stdout: the exit status for the launcher (0, or 1
    * when the answer could not be written whole); empty when the launcher must start cold.
    */
-  static Optional<Integer> answer(String runtimeId, Shim.Factory factory, Prefork.Request request) {
-    if (request.args().isEmpty() || !request.args().getLast().equals(Flags.ACTION_START)
-        || !request.cwd().isAbsolute()) {
+  static Optional<Integer> answer(String runtimeId, Shim.Factory factory, StartSlot.Request request) {
+    if (!request.isStart()) {
       return Optional.empty();
     }
-    Path proc = Path.of("/proc", Integer.toString(request.pid()));
     Optional<String> answer;
     try {
-      if (!Prefork.sameEnvironment(Prefork.environ(proc.resolve("environ")), System.getenv())) {
+      if (!request.fromThisEnvironment()) {
         // its daemon would get this environment, not containerd's of the moment
         ShimLogging.logger(WarmStarts.class).log(System.Logger.Level.DEBUG,
             "left a start to a cold start: its launcher runs in another environment");
         return Optional.empty();
       }
-      // -bundle defaults to the working directory, which is this daemon's own bundle.
-      List<String> args = new ArrayList<>(List.of("-bundle", request.cwd().toString()));
-      args.addAll(request.args());
+      List<String> args = request.startArgs();
       // The launcher hands a copy of start's stdin in a file, or /dev/null: never a pipe this
       // could wait on (its own stdin it keeps for the cold start).
-      Path stdin = proc.resolve("fd/3");
+      Path stdin = request.launcherFd(3);
       if (!Files.isRegularFile(stdin) && !Files.readSymbolicLink(stdin).equals(Path.of("/dev/null"))
           || Files.isRegularFile(stdin) && Files.size(stdin) > MAX_STDIN) {
         return Optional.empty();
@@ -140,9 +117,7 @@ final class WarmStarts {
     if (answer.isEmpty()) {
       return Optional.empty();
     }
-    // Appending: a launcher's stdout may be a regular file, which opening would otherwise cut.
-    try (PrintStream out = new PrintStream(new FileOutputStream(proc.resolve("fd/4").toFile(), true),
-        false, StandardCharsets.UTF_8)) {
+    try (PrintStream out = request.appendTo(4, false)) {
       out.print(answer.get());
       out.flush();
       return Optional.of(out.checkError() ? 1 : 0);
