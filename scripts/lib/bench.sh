@@ -131,16 +131,50 @@ bench_await_daemon() {
 }
 
 # bench_await_spare DIR: waits (up to 15 s) until a pre-started daemon under DIR (a
-# SHIM4J_PREFORK_DIR) is ready: a slot NAME/NAMESPACE/PID with its request FIFO and a live PID.
+# SHIM4J_PREFORK_DIR) is ready and warm: a slot NAME/NAMESPACE/PID with its request FIFO and a
+# live PID, none of whose warm-up threads ("warmup-*", see InProcessStart) runs any more (a spare
+# takes starts from the moment it has booted, before its warm-up is through).
 bench_await_spare() {
   local slot _
   for _ in $(seq 150); do
     for slot in "$1"/*/*/*; do
-      [[ -p $slot/request ]] && kill -0 "${slot##*/}" 2>/dev/null && return 0
+      [[ -p $slot/request ]] && kill -0 "${slot##*/}" 2>/dev/null || continue
+      grep -qs '^warmup-' /proc/"${slot##*/}"/task/*/comm || return 0
     done
     sleep 0.1
   done
   return 0
+}
+
+# bench_prefork_pids DIR: the spares of DIR (a SHIM4J_PREFORK_DIR/NAME/NAMESPACE) and the daemons
+# that were spares there: their command line carries -Ddev.shim4j.prefork=DIR (not an -id).
+bench_prefork_pids() {
+  grep -lzx -- "-Ddev.shim4j.prefork=$1" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3 || true
+}
+
+# bench_reap_adopted DIR: kills the daemons that were spares of DIR (see bench_prefork_pids); the
+# spares waiting (their slot DIR/PID is there) or booting (DIR/spawning names them) live on.
+bench_reap_adopted() {
+  local pid booting=""
+  { read -r booting < "$1/spawning"; } 2>/dev/null || true
+  for pid in $(bench_prefork_pids "$1"); do
+    [[ -d $1/$pid || $pid == "$booting" ]] || kill -9 "$pid" 2>/dev/null || true
+  done
+}
+
+# bench_await_launchers ID: waits (up to 2 s) until no launcher script run with `-id ID` is left:
+# a launcher's background work after its answer (starting a spare) carries the id as well, and
+# killing it would be a bench's doing, not the launcher's.
+bench_await_launchers() {
+  local pid busy _
+  for _ in $(seq 200); do
+    busy=""
+    for pid in $(bench_pids_with "$1"); do
+      [[ $(cat "/proc/$pid/comm" 2>/dev/null) == bash ]] && busy=1
+    done
+    [[ -z $busy ]] && return 0
+    sleep 0.01
+  done
 }
 
 # bench_kill_spares DIR: kills the spares of DIR and the daemons that were spares (they carry

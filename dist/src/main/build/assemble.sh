@@ -110,6 +110,10 @@ mkfifo "$bundle/log"
 cat 0<> "$bundle/log" > "$work/shim.log" &
 reader=$!
 
+# Training starts no spares (they would record too, and outlive the training for a while) and
+# leaves nothing in the machine's spare directory; its daemons still answer starts, as they do.
+export SHIM4J_PREFORK=0 SHIM4J_PREFORK_DIR=$work/prefork
+
 record() { # CONF: the JVM options that record an AOT configuration into CONF
   echo "-XX:AOTMode=record -XX:AOTConfiguration=$1"
 }

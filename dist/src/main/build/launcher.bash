@@ -52,30 +52,73 @@ cache=$lib/aot/@NAME@.aot
 
 java=("$java_home/bin/java" @JVM_OPTIONS@ "${aot[@]}" ${SHIM4J_JAVA_OPTS:-} -cp "@CLASSPATH@")
 
+# Whether process $1 is alive (kill -0 also holds for a zombie nobody has reaped yet).
+alive() {
+  local stat
+  { read -r stat < "/proc/$1/stat"; } 2>/dev/null || return 1
+  stat=${stat##*) }
+  [[ ${stat%% *} != Z ]]
+}
+
 # A new spare for $prefork, unless one is alive there (booting or ready). Called once start has
 # answered, in a background subshell whose stdio was pointed away with `exec` (a redirection on
-# the call itself would leave the subshell holding containerd's pipe for as long as it runs). It
-# waits a second first: a JVM's warm-up takes ~0.3 s of CPU, which the container just started
-# needs more (measured: its Create..Delete took ~60 ms longer with a spare booting beside it at
-# once, even at nice 10). Then at nice 19, in a session of its own.
+# the call itself would leave the subshell holding containerd's pipe for as long as it runs). At
+# nice 19, in a session of its own, at once: a spare that waited a second first was not ready for
+# the next container of a quick succession (ctr run --rm after ctr run --rm: every other one ran
+# cold), and at nice 19 its warm-up (~0.3 s of CPU) yields to the container just started.
+# The spare lives for containerd, our parent: it exits when containerd is gone.
 prefork_spawn() {
-  local slot nice=()
-  sleep 1
+  local slot holder tries nice=()
   for slot in "$prefork"/*; do
-    [[ ${slot##*/} =~ ^[0-9]+$ && -d $slot ]] && kill -0 "${slot##*/}" 2>/dev/null && return 0
+    [[ ${slot##*/} =~ ^[0-9]+$ && -d $slot ]] && alive "${slot##*/}" && return 0
   done
+  # One spare at a time: containers started together would each start one before the first has
+  # made its slot. $prefork/spawning (O_EXCL) holds the pid of the launcher about to start it,
+  # then the spare's, which removes the file once its slot is made; a dead holder's file is stale.
+  set -C
+  for (( tries = 0; tries < 2; tries++ )); do
+    { printf '%s\n' "$BASHPID" > "$prefork/spawning"; } 2>/dev/null && break
+    holder=""
+    { IFS= read -r holder < "$prefork/spawning"; } 2>/dev/null
+    # (empty: its launcher is between creating and writing it)
+    [[ -z $holder ]] || alive "$holder" && return 0
+    rm -f -- "$prefork/spawning"
+  done
+  (( tries < 2 )) || return 0
   hash nice 2>/dev/null && nice=(nice -n 19)
   # Not in the bundle: containerd removes it, and a JVM cannot start in a removed directory.
   cd / || return
-  setsid -f "${nice[@]}" "${java[@]}" -Ddev.shim4j.start=in-process \
-    -Ddev.shim4j.prefork="$prefork" "${warm[@]}" @MAIN@ prefork
+  # (setsid execs in place: a background job of this shell leads no process group, so $! is the
+  # spare's pid)
+  setsid "${nice[@]}" "${java[@]}" -Ddev.shim4j.start=in-process \
+    -Ddev.shim4j.prefork="$prefork" -Ddev.shim4j.prefork.watch="$PPID" "${warm[@]}" @MAIN@ prefork \
+    </dev/null >/dev/null 2>&1 &
+  printf '%s\n' "$!" >| "$prefork/spawning"
+}
+
+# Called (like prefork_spawn) after a start that made a new daemon: a cold one that became the
+# daemon, or one answered by a spare that became the daemon or by a daemon that spawned one. With
+# SHIM4J_PREFORK=1 a spare always follows; by default only when another start made a new daemon
+# within the spares' idle time (SHIM4J_PREFORK_IDLE_SECONDS, 600), as $prefork/demand records. So
+# a lone container, and a node-wide daemon that answers every later start itself, never have a
+# spare idling beside them.
+prefork_demand() {
+  local now=$EPOCHSECONDS last="" idle=${SHIM4J_PREFORK_IDLE_SECONDS:-600}
+  (umask 077 && mkdir -p -- "$prefork") && [[ -O $prefork ]] || return 0
+  if [[ $prefork_mode == auto ]]; then
+    [[ $idle =~ ^[0-9]+$ ]] || idle=600
+    { IFS= read -r last < "$prefork/demand"; } 2>/dev/null
+    printf '%s\n' "$now" > "$prefork/demand" || return 0
+    [[ $last =~ ^[0-9]+$ ]] && (( now - last <= idle )) || return 0
+  fi
+  prefork_spawn
 }
 
 # Claims the spare's or daemon's slot $1 for this launcher alone (O_EXCL), when it is ours (it
 # answers containerd: only one of our own user may), alive and ready.
 claim() {
   local claimed=1
-  [[ -O $1 && -p $1/request ]] && kill -0 "${1##*/}" 2>/dev/null || return 1
+  [[ -O $1 && -p $1/request ]] && alive "${1##*/}" || return 1
   set -C
   { : > "$1/taken"; } 2>/dev/null && claimed=0
   set +C
@@ -99,9 +142,73 @@ await_reply() {
   reply=""
   for (( tries = 0; tries < 20; tries++ )); do
     IFS= read -r -t 0.1 -u 7 reply && return 0
-    kill -0 "$1" 2>/dev/null || return 1
+    alive "$1" || return 1
   done
   return 1
+}
+
+# Asks each ready spare in turn to take this start; exits with start's status when one did.
+ask_spares() {
+  local slot status
+  for slot in "$prefork"/*; do
+    claim "$slot" || continue
+    # The spare opens our stdio as /proc/$$/fd/3, 4 and 5: copies that stay put while bash
+    # points 0 and 1 elsewhere for a builtin's redirection (3: the copy of stdin a daemon was
+    # given, if one was asked first).
+    [[ -n $stdin_copied ]] || exec 3<&0
+    exec 4>&1 5>&2
+    ask "$slot" "$@"
+    if await_reply "${slot##*/}" && [[ $reply == ok ]]; then
+      # The status may take as long as start does. Read it from a read-only copy of the FIFO,
+      # so that a spare that dies on the way leaves end-of-file, not a read that never ends.
+      exec 8</proc/$$/fd/7 7<&-
+      IFS= read -r -u 8 status
+      # A spare that became the daemon removed its slot; one that answered with a served
+      # group's address is still a spare.
+      if [[ ! -e $slot/request ]]; then
+        (exec </dev/null >/dev/null 2>&1 3<&- 4>&- 5>&- 6>&- 8<&-; prefork_demand) &
+      fi
+      exit "${status:-1}"
+    fi
+    exec 4>&- 5>&- 6>&- 7>&-
+    [[ -n $stdin_copied ]] || exec 3<&-
+  done
+  return 1
+}
+
+# Whether a spare is booting: its slot made but not its FIFOs yet, or the mark of one being
+# started (see prefork_spawn). Sets $booting to its pid (or its launcher's, for a moment).
+spare_booting() {
+  local slot holder=""
+  for slot in "$prefork"/*; do
+    if [[ ${slot##*/} =~ ^[0-9]+$ && -d $slot && ! -p $slot/request ]] \
+      && alive "${slot##*/}"; then
+      booting=${slot##*/}
+      return 0
+    fi
+  done
+  { IFS= read -r holder < "$prefork/spawning"; } 2>/dev/null
+  [[ $holder =~ ^[0-9]+$ ]] && alive "$holder" && booting=$holder
+}
+
+# Whether process $1 has been running for 0.1 s or more: a spare that started booting just now
+# is not nearer to ready than a JVM of our own (here: ~0.2 s from its exec to ready, a cold start
+# answers after ~0.12 s); one booting for longer is. (/proc/PID/stat's start time and
+# /proc/uptime both count hundredths of a second.)
+spare_along() {
+  local stat up fields
+  { read -r stat < "/proc/$1/stat" && read -r up _ < /proc/uptime; } 2>/dev/null || return 1
+  read -r -a fields <<< "${stat##*) }"
+  [[ ${fields[19]} =~ ^[0-9]+$ && $up =~ ^[0-9]+\.[0-9][0-9]$ ]] || return 1
+  (( 10#${up/./} - fields[19] >= 10 ))
+}
+
+# The booting spare $1 at nice 0, every thread of it (nice is per thread on Linux): a start waits
+# for it now. Only root may; otherwise it boots on at nice 19.
+spare_hurry() {
+  local tasks=("/proc/$1/task/"*)
+  [[ -e ${tasks[0]} ]] && hash renice 2>/dev/null \
+    && renice -n 0 -p "${tasks[@]##*/}" >/dev/null 2>&1
 }
 
 # `start`: one JVM answers containerd and then becomes the daemon, instead of a JVM that answers
@@ -114,11 +221,12 @@ await_reply() {
 # (testkit's Launchers writes the same branch, without spares and daemon answers, into the test
 # launchers of the end-to-end tests; dist's PreforkTest covers both.)
 if [[ ${!#} == start ]] && hash setsid 2>/dev/null; then
-  # A pre-started daemon, a "spare", takes this start when one is ready (opt-in: SHIM4J_PREFORK=1
-  # in containerd's environment; see dev.shim4j.shim.Prefork, and StartSlot for the hand-off). It
-  # reads what it needs from /proc/$$, answers on this script's stdout and tells how start ended
-  # on its reply FIFO. No live spare, a claimed one, or one that says "no": the cold start below.
-  slots="" prefork="" warm=()
+  # A pre-started daemon, a "spare", takes this start when one is ready (see prefork_demand for
+  # when there is one; SHIM4J_PREFORK=0 in containerd's environment: never, 1: after every new
+  # daemon; dev.shim4j.shim.Prefork, and StartSlot for the hand-off). It reads what it needs from
+  # /proc/$$, answers on this script's stdout and tells how start ended on its reply FIFO. No live
+  # spare, a claimed one, or one that says "no": a daemon's answer or the cold start below.
+  slots="" prefork="" prefork_mode="" warm=()
   namespace=${NAMESPACE:-} previous=""
   for arg in "$@"; do # -namespace wins over NAMESPACE (containerd 1.6 sets only the flag)
     case $previous in -namespace | --namespace) namespace=$arg ;; esac
@@ -127,37 +235,24 @@ if [[ ${!#} == start ]] && hash setsid 2>/dev/null; then
   done
   if [[ -n $namespace && $namespace != */* ]]; then
     slots=${SHIM4J_PREFORK_DIR:-/run/shim4j/prefork}/@NAME@/$namespace
-    [[ ${SHIM4J_PREFORK:-} == 1 ]] && prefork=$slots
+    case ${SHIM4J_PREFORK:-} in
+      0) ;;
+      1) prefork=$slots prefork_mode=always ;;
+      *) prefork=$slots prefork_mode=auto ;;
+    esac
     # Daemons answer other launchers' starts (dev.shim4j.shim.WarmStarts): they register here.
     [[ ${SHIM4J_WARM_STARTS:-1} == 1 ]] && warm=(-Ddev.shim4j.warm-starts="$slots/daemons")
   fi
-  if [[ -n $prefork ]]; then
-    for slot in "$prefork"/*; do
-      claim "$slot" || continue
-      # The spare opens our stdio as /proc/$$/fd/3, 4 and 5: copies that stay put while bash
-      # points 0 and 1 elsewhere for a builtin's redirection.
-      exec 3<&0 4>&1 5>&2
-      ask "$slot" "$@"
-      if await_reply "${slot##*/}" && [[ $reply == ok ]]; then
-        # The status may take as long as start does. Read it from a read-only copy of the FIFO,
-        # so that a spare that dies on the way leaves end-of-file, not a read that never ends.
-        exec 8</proc/$$/fd/7 7<&-
-        IFS= read -r -u 8 status
-        (exec </dev/null >/dev/null 2>&1 3<&- 4>&- 5>&- 6>&- 8<&-; prefork_spawn) &
-        exit "${status:-1}"
-      fi
-      exec 3<&- 4>&- 5>&- 6>&- 7>&-
-    done
-  fi
+  stdin_copied=""
+  [[ -n $prefork ]] && ask_spares "$@"
   # No spare: a live daemon of this runtime and namespace answers, with the address of the daemon
   # that serves the start's group (a pod's, the node's) or of one it spawns for it, as Go's shim
   # does. One asked is enough: any of them can do it for every start. It reads start's stdin on
   # the way; a pipe can be read only once, so it gets a copy that the cold start below reads
   # again if the daemon says no.
-  stdin_copied=""
   if (( ${#warm[@]} )) && [[ ! -t 0 ]]; then # (a terminal: a manual run, nothing to copy)
     for slot in "$slots/daemons"/*; do
-      if [[ -O $slot && -p $slot/request ]] && ! kill -0 "${slot##*/}" 2>/dev/null; then
+      if [[ -O $slot && -p $slot/request ]] && ! alive "${slot##*/}"; then
         rm -rf -- "$slot" # a daemon killed outright; its pid may be reused by then
       fi
       claim "$slot" || continue
@@ -171,20 +266,41 @@ if [[ ${!#} == start ]] && hash setsid 2>/dev/null; then
       exec 4>&1 5>&2
       ask "$slot" "$@"
       if await_reply "${slot##*/}" && [[ $reply == ok ]]; then
-        await_reply "${slot##*/}" # the status, right behind
-        exit "${reply:-1}"
+        await_reply "${slot##*/}" # the status, right behind; " new" when it spawned a daemon
+        if [[ -n $prefork && $reply == *' new' ]]; then
+          (exec </dev/null >/dev/null 2>&1 3<&- 4>&- 5>&- 6>&- 7>&-; prefork_demand) &
+        fi
+        status=${reply%% *}
+        exit "${status:-1}"
       fi
       exec 4>&- 5>&- 6>&- 7>&-
       break
     done
   fi
+  # Nobody answered, but a spare is on its way (started for the container before this one, when
+  # containers come one after another): once well along, it is ready sooner than a cold JVM
+  # would be, and a cold JVM would only slow its boot down. Wait for it, a second at most.
+  if [[ -n $prefork ]] && spare_booting && spare_along "$booting"; then
+    spare_hurry "$booting"
+    for (( waited = 0; waited < 50; waited++ )); do
+      sleep 0.02
+      spare_booting || break
+    done
+    ask_spares "$@"
+  fi
   [[ -n $stdin_copied ]] || exec 3<&0
+  # With spares, the JVM tells whether it became a new daemon (rather than answering with the
+  # address of the group's daemon) by creating this file in the bundle before it lets go of stdio.
+  marker=()
+  [[ -n $prefork ]] && marker=(-Ddev.shim4j.start.new-daemon-marker="$PWD/.shim4j-new-daemon")
   answer=""
-  IFS= read -r -d '' answer < <(exec setsid -f "${java[@]}" -Ddev.shim4j.start=in-process "${warm[@]}" @MAIN@ "$@" <&3 3<&-)
+  IFS= read -r -d '' answer < <(exec setsid -f "${java[@]}" -Ddev.shim4j.start=in-process "${warm[@]}" \
+    "${marker[@]}" @MAIN@ "$@" <&3 3<&-)
   [[ -n $answer ]] || exit 1
   printf '%s' "$answer"
   if [[ -n $prefork ]]; then
-    (exec </dev/null >/dev/null 2>&1 3<&-; prefork_spawn) &
+    (exec </dev/null >/dev/null 2>&1 3<&-
+      [[ -e .shim4j-new-daemon ]] && rm -f -- .shim4j-new-daemon && prefork_demand) &
   fi
   exit 0
 fi

@@ -243,9 +243,15 @@ class LaunchersTest {
     List<String> args = List.of("-namespace", "shim4j-dist-test", "-id", id,
         "-address", tmp.resolve("containerd.sock").toString(), "-publish-binary", "/bin/false", "start");
     String address = StartAnswer.of(command(dist.resolve("bin").resolve(SKELETON), args), bundle,
-        Map.of(), DEADLINE);
+        coldPath(), DEADLINE);
     sockets.add(socketOf(address));
     return address;
+  }
+
+  /** The cold path, nothing kept in the machine's spare directory: PreforkTest has the others. */
+  private Map<String, String> coldPath() {
+    return Map.of("SHIM4J_PREFORK", "0", "SHIM4J_WARM_STARTS", "0",
+        "SHIM4J_PREFORK_DIR", tmp.resolve("prefork").toString());
   }
 
   private ConnectResponse connect(String address) throws IOException {
@@ -290,6 +296,7 @@ class LaunchersTest {
     Path err = Files.createTempFile(tmp, "err", ".txt");
     ProcessBuilder builder = new ProcessBuilder(command(launcher, args));
     javaHome.ifPresent(home -> builder.environment().put("SHIM4J_JAVA_HOME", home.toString()));
+    builder.environment().putAll(coldPath());
     builder.environment().putAll(env);
     Process p = builder
         .directory(bundle.toFile())

@@ -21,16 +21,22 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The distribution's launcher with pre-started daemons ("spares", SHIM4J_PREFORK=1; see
- * dev.shim4j.shim.Prefork): a cold start leaves a spare behind, the next start is answered by it
- * and it becomes that start's daemon; a spare in another environment declines; a dead spare's
- * directory is skipped; without the variable nothing of it happens.
+ * The distribution's launcher with pre-started daemons ("spares"; see dev.shim4j.shim.Prefork):
+ * with SHIM4J_PREFORK=1 a cold start leaves a spare behind, the next start is answered by it and
+ * it becomes that start's daemon; a spare in another environment declines; a dead spare's
+ * directory is skipped; a spare goes when the process it was started for (containerd) does. By
+ * default a spare follows only the second new daemon within the idle time; with 0 none does.
+ * Also the launcher's other path: a live daemon answers starts (dev.shim4j.shim.WarmStarts).
  */
 class PreforkTest {
   private static final Duration DEADLINE = Duration.ofSeconds(30);
@@ -40,7 +46,7 @@ class PreforkTest {
 
   @TempDir Path tmp;
   private final List<Process> logReaders = new ArrayList<>();
-  private final List<Path> sockets = new ArrayList<>();
+  private final List<Path> sockets = new CopyOnWriteArrayList<>(); // (starts may run in parallel)
   private int bundles;
 
   @AfterEach
@@ -158,17 +164,158 @@ class PreforkTest {
   }
 
   @Test
-  void withoutThePreforkVariableNoSpareIsStarted() throws Exception {
+  void withPreforkZeroNoSpareIsStarted() throws Exception {
     Map<String, String> env = preforkEnv();
-    env.remove("SHIM4J_PREFORK");
-
+    env.put("SHIM4J_PREFORK", "0");
     start(env);
-    Thread.sleep(2500); // a spare would be started 1 s after the answer
+    long daemon = shimPid(start(env)); // a second new daemon: by default one would follow
+    awaitDaemonSlot(daemon);
 
-    // only the daemon's own slot for answering starts (see the join tests below)
+    assertThat(spareProcesses()).isEmpty();
     try (Stream<Path> slots = Files.list(spares())) {
-      assertThat(slots.map(slot -> slot.getFileName().toString())).containsExactly("daemons");
+      assertThat(slots.map(slot -> slot.getFileName().toString()))
+          .as("only the daemons' slots for answering starts, no demand noted").containsExactly("daemons");
     }
+  }
+
+  /**
+   * By default the first new daemon is not followed by a spare (one container, or a node-wide
+   * daemon that answers the rest, would have it idle beside it); a second within the idle time is.
+   */
+  @Test
+  void byDefaultASpareFollowsTheSecondNewDaemonNotTheFirst() throws Exception {
+    Map<String, String> env = defaultEnv();
+    Path bundle = bundle();
+    start(bundle, env, "first", List.of());
+    awaitFile(spares().resolve("demand"));
+    Thread.sleep(1000); // the launcher's background call has had its time
+    assertThat(spareProcesses()).as("no spare after the first new daemon").isEmpty();
+    assertThat(bundle.resolve(".shim4j-new-daemon")).as("the JVM's word, taken").doesNotExist();
+
+    String second = start(env);
+
+    long spare = awaitSpare(Optional.empty());
+    assertThat(spare).isNotEqualTo(shimPid(second));
+  }
+
+  /**
+   * A start that finds no spare ready, but one well on its way (started for the container before
+   * it), waits for it: it is ready sooner than a JVM of the start's own would be.
+   */
+  @Test
+  void aStartWaitsForASpareWellOnItsWay() throws Exception {
+    Map<String, String> env = slowBootEnv();
+    start(env);
+    long booting = awaitBootingSpare();
+    awaitAge(booting, Duration.ofMillis(200));
+    assertThat(spares().resolve(Long.toString(booting)).resolve("request")).as("still booting").doesNotExist();
+
+    String second = start(env);
+
+    assertThat(shimPid(second)).isEqualTo(booting);
+  }
+
+  /**
+   * Spares (and cold starts) whose JVM takes ~0.5 s to boot (its heap is touched up front); no
+   * daemon answers starts, so that a spare is the only way around a cold start.
+   */
+  private Map<String, String> slowBootEnv() {
+    Map<String, String> env = preforkEnv();
+    env.put("SHIM4J_JAVA_OPTS", "-Xms512m -Xmx512m -XX:+AlwaysPreTouch");
+    env.put("SHIM4J_WARM_STARTS", "0");
+    return env;
+  }
+
+  /**
+   * Waits until process {@code pid} has run for {@code age}, as the launcher tells it: its start
+   * time in /proc/PID/stat against /proc/uptime (ProcessHandle's start instant goes through the
+   * boot time, rounded to the second).
+   */
+  private static void awaitAge(long pid, Duration age) throws Exception {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    long startedTicks = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19]);
+    while (true) {
+      String uptime = Files.readString(Path.of("/proc/uptime")).split(" ")[0];
+      long ranMillis = Long.parseLong(uptime.replace(".", "")) * 10 - startedTicks * 10;
+      if (ranMillis >= age.toMillis()) {
+        return;
+      }
+      Thread.sleep(age.toMillis() - ranMillis);
+    }
+  }
+
+  /** Containers started together would each start a spare before the first has made its slot. */
+  @Test
+  void startsTogetherLeaveOneSpare() throws Exception {
+    List<Path> bundles = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      bundles.add(bundle());
+    }
+    try (ExecutorService pool = Executors.newFixedThreadPool(bundles.size())) {
+      List<Future<String>> starts = new ArrayList<>();
+      for (Path bundle : bundles) {
+        starts.add(pool.submit(() -> start(bundle, preforkEnv(), bundle.getFileName().toString(), List.of())));
+      }
+      for (Future<String> start : starts) {
+        start.get();
+      }
+    }
+
+    awaitSpare(Optional.empty());
+    Thread.sleep(2000); // any second spare would be booting by now
+    assertThat(spareProcesses()).hasSize(1);
+    assertThat(spares().resolve("spawning")).as("released by the spare").doesNotExist();
+  }
+
+  /**
+   * A spare lives for the process that ran the launcher that started it (containerd): it exits,
+   * and takes its slot along, when that one is gone.
+   */
+  @Test
+  void aSpareExitsWhenTheProcessItWasStartedForIsGone() throws Exception {
+    Path bundle = bundle();
+    List<String> command =
+        new ArrayList<>(List.of("bash", "-c", "\"$@\" </dev/null >answer; exec sleep 60", "bash"));
+    command.addAll(startCommand("watched", List.of()));
+    ProcessBuilder builder = new ProcessBuilder(command).directory(bundle.toFile());
+    builder.environment().putAll(preforkEnv());
+    Process containerd = builder.start();
+    try {
+      long spare = awaitSpare(Optional.empty());
+      sockets.add(Path.of(Files.readString(bundle.resolve("address")).substring("unix://".length())));
+
+      containerd.destroyForcibly().waitFor();
+
+      long deadline = System.nanoTime() + DEADLINE.toNanos();
+      while (ProcessHandle.of(spare).map(ProcessHandle::isAlive).orElse(false)
+          && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertThat(ProcessHandle.of(spare).map(ProcessHandle::isAlive)).isNotEqualTo(Optional.of(true));
+      assertThat(spares().resolve(Long.toString(spare))).doesNotExist();
+    } finally {
+      containerd.destroyForcibly();
+    }
+  }
+
+  /**
+   * A cold start that finds its group's daemon serving made no new daemon: no spare follows it,
+   * however recent the last new daemon (here a daemon in another environment leaves it cold).
+   */
+  @Test
+  void aColdStartThatJoinsAServedGroupIsNoNewDaemon() throws Exception {
+    String first = start(defaultEnv(), "pod");
+    awaitDaemonSlot(shimPid(first));
+    Map<String, String> other = defaultEnv();
+    other.put("SHIM4J_PREFORK_TEST_OTHER", "1");
+    Path bundle = bundle();
+
+    String again = start(bundle, other, "pod", List.of());
+
+    assertThat(again).isEqualTo(first);
+    Thread.sleep(1000); // the launcher's background call has had its time
+    assertThat(spareProcesses()).isEmpty();
+    assertThat(bundle.resolve(".shim4j-new-daemon")).doesNotExist();
   }
 
   /**
@@ -177,7 +324,7 @@ class PreforkTest {
    */
   @Test
   void aDaemonAnswersAStartWhoseGroupItFindsServed() throws Exception {
-    Map<String, String> env = joinEnv();
+    Map<String, String> env = defaultEnv();
     Path daemonBundle = bundle();
     String first = start(daemonBundle, env, "pod", List.of("-debug"));
     long daemon = shimPid(first);
@@ -188,6 +335,8 @@ class PreforkTest {
     assertThat(again).isEqualTo(first);
     awaitLogLine(daemonBundle, "answered the start of pod: " + first);
     assertThat(shimPid(again)).isEqualTo(daemon);
+    Thread.sleep(1000); // the launcher's background call has had its time
+    assertThat(spareProcesses()).as("no new daemon, so no spare to follow it").isEmpty();
   }
 
   /**
@@ -196,7 +345,7 @@ class PreforkTest {
    */
   @Test
   void aDaemonSpawnsTheDaemonOfANewGroupFromTheStartsStdin() throws Exception {
-    Map<String, String> env = joinEnv();
+    Map<String, String> env = defaultEnv();
     Path daemonBundle = bundle();
     long daemon = shimPid(start(daemonBundle, env, "first", List.of("-debug")));
     awaitDaemonSlot(daemon);
@@ -208,6 +357,8 @@ class PreforkTest {
     assertThat(spawned).isNotEqualTo(daemon);
     assertThat(ProcessHandle.of(spawned).flatMap(ProcessHandle::parent).map(ProcessHandle::pid))
         .contains(daemon);
+    // the launcher heard of the new daemon: a second one in a row, so a spare follows by default
+    assertThat(awaitSpare(Optional.empty())).isNotIn(daemon, spawned);
   }
 
   /**
@@ -217,9 +368,9 @@ class PreforkTest {
   @Test
   void aDaemonInAnotherEnvironmentSaysNoAndTheColdStartReadsTheStdin() throws Exception {
     Path daemonBundle = bundle();
-    long daemon = shimPid(start(daemonBundle, joinEnv(), "first", List.of("-debug")));
+    long daemon = shimPid(start(daemonBundle, defaultEnv(), "first", List.of("-debug")));
     awaitDaemonSlot(daemon);
-    Map<String, String> other = joinEnv();
+    Map<String, String> other = defaultEnv();
     other.put("SHIM4J_PREFORK_TEST_OTHER", "1");
 
     String address = startWithParams(other, "second");
@@ -260,16 +411,33 @@ class PreforkTest {
     assertThat(new ProcessBuilder("mkfifo", slot.resolve("request").toString(), slot.resolve("reply").toString())
         .start().waitFor()).isZero();
 
-    String address = start(joinEnv());
+    String address = start(defaultEnv());
 
     assertThat(shimPid(address)).isPositive();
     assertThat(slot).doesNotExist();
   }
 
-  private Map<String, String> joinEnv() {
+  /** Containerd's environment without SHIM4J_PREFORK: the launcher's defaults. */
+  private Map<String, String> defaultEnv() {
     Map<String, String> env = preforkEnv();
     env.remove("SHIM4J_PREFORK");
     return env;
+  }
+
+  /** The spares of this test (booting or ready): JVMs whose action is prefork in this test's directory. */
+  private List<ProcessHandle> spareProcesses() {
+    return ProcessHandle.allProcesses()
+        .filter(p -> p.info().arguments().map(args -> args.length > 0 && args[args.length - 1].equals("prefork")
+            && String.join(" ", args).contains(tmp.toString())).orElse(false))
+        .toList();
+  }
+
+  private static void awaitFile(Path file) throws Exception {
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (!Files.exists(file) && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(file).exists();
   }
 
   private void awaitDaemonSlot(long daemon) throws Exception {
@@ -316,6 +484,21 @@ class PreforkTest {
       Thread.sleep(100);
     }
     throw new AssertionError("no spare became ready in " + spares() + " within " + DEADLINE);
+  }
+
+  /** Waits for a spare that is still booting (no FIFOs yet); returns its pid. */
+  private long awaitBootingSpare() throws Exception {
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (System.nanoTime() < deadline) {
+      Optional<Long> booting = spareProcesses().stream().map(ProcessHandle::pid)
+          .filter(pid -> !Files.exists(spares().resolve(Long.toString(pid)).resolve("request")))
+          .findFirst();
+      if (booting.isPresent()) {
+        return booting.get();
+      }
+      Thread.sleep(5);
+    }
+    throw new AssertionError("no spare booting in " + spares() + " within " + DEADLINE);
   }
 
   /** A spare that served a start is ready for the next once its claim is gone. */

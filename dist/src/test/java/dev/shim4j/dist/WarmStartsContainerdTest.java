@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shim4j.testkit.PrivateContainerd;
 import dev.shim4j.testkit.Procs;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,29 +16,46 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The distribution's runc shim launcher under a real containerd 1.6, with starts answered by a
- * live daemon (dev.shim4j.shim.WarmStarts, on by default): a new container's daemon is spawned by
- * a running one, a container joining the node-wide daemon costs no JVM at all, and the daemons'
- * slots go with them.
+ * JVM that is already up. A live daemon (dev.shim4j.shim.WarmStarts; the tests of it run with
+ * spares off, SHIM4J_PREFORK=0): a new container's daemon is spawned by a running one, a
+ * container joining the node-wide daemon costs no JVM at all, and the daemons' slots go with them.
+ * A spare (dev.shim4j.shim.Prefork, by default): the third of three containers in a row gets one
+ * as its daemon, and a spare goes with its containerd.
  */
 class WarmStartsContainerdTest {
   private static final Path DIST = Path.of(System.getProperty("shim4j.dist", "target/shim4j")).toAbsolutePath();
   private static final Duration DEADLINE = Duration.ofSeconds(30);
 
   static PrivateContainerd cd;
+  /** The launcher as installed: containerd's environment says nothing of spares. */
+  static String launcher;
+  /** The launcher with SHIM4J_PREFORK=0 in its environment: daemons answer, no spares. */
   static String runtime;
   static String image;
 
   @BeforeAll
-  static void setUp() {
-    runtime = DIST.resolve("bin/containerd-shim-runc4j-v2").toString();
+  static void setUp() throws Exception {
+    launcher = DIST.resolve("bin/containerd-shim-runc4j-v2").toString();
     cd = PrivateContainerd.start();
+    Path noSpares = cd.dir().resolve("runc4j-no-spares");
+    Files.writeString(noSpares, "#!/bin/sh\nSHIM4J_PREFORK=0 exec " + launcher + " \"$@\"\n");
+    noSpares.toFile().setExecutable(true);
+    runtime = noSpares.toString();
     image = cd.busyboxImage();
   }
 
   @AfterAll
-  static void tearDown() {
+  static void tearDown() throws IOException {
     if (cd != null) {
       cd.close();
+      // what the launchers keep for this namespace: the record of its last new daemon
+      if (Files.isDirectory(spares())) {
+        try (var files = Files.walk(spares())) {
+          for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+            Files.deleteIfExists(file);
+          }
+        }
+      }
     }
   }
 
@@ -63,7 +82,26 @@ class WarmStartsContainerdTest {
         .isEqualTo("still\n");
     remove("warm-next");
     awaitGone(next, nextSlot);
-    assertThat(holderSlot.getParent().getParent()).as("the namespace's directory, left empty").doesNotExist();
+    assertThat(holderSlot.getParent()).as("the daemons' directory, left empty").doesNotExist();
+  }
+
+  @Test
+  void theThirdContainerInARowIsServedByASpareThatGoesWithItsContainerd() throws Exception {
+    cd.ctrOk("run", "--rm", "--runtime", launcher, image, "row-1", "true");
+    cd.ctrOk("run", "--rm", "--runtime", launcher, image, "row-2", "true");
+    long spare = awaitSpare(-1);
+
+    cd.ctrOk("run", "-d", "--runtime", launcher, image, "row-3", "sleep", "600");
+
+    assertThat(daemonOf("row-3")).isEqualTo(spare);
+    long next = awaitSpare(spare); // started for the next container
+    cd.restart();
+    awaitGone(next, spares().resolve(Long.toString(next)));
+    assertThat(cd.ctrOk("task", "exec", "--exec-id", "e1", "row-3", "echo", "served").stdout())
+        .as("the adopted spare is a daemon: it outlives containerd").isEqualTo("served\n");
+    remove("row-3");
+    Path slot = spares().resolve("daemons").resolve(Long.toString(spare));
+    awaitGone(spare, slot);
   }
 
   @Test
@@ -96,9 +134,33 @@ class WarmStartsContainerdTest {
         .orElseThrow();
   }
 
+  private static Path spares() {
+    return Path.of("/run/shim4j/prefork/containerd-shim-runc4j-v2", cd.namespace());
+  }
+
+  /** Waits for a ready spare other than {@code not}; returns its pid. */
+  private static long awaitSpare(long not) throws Exception {
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (Files.isDirectory(spares())) {
+        try (var slots = Files.list(spares())) {
+          var ready = slots.filter(slot -> slot.getFileName().toString().matches("[0-9]+"))
+              .filter(slot -> Files.exists(slot.resolve("request")))
+              .map(slot -> Long.parseLong(slot.getFileName().toString()))
+              .filter(pid -> pid != not)
+              .findFirst();
+          if (ready.isPresent()) {
+            return ready.get();
+          }
+        }
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no spare became ready in " + spares() + " within " + DEADLINE);
+  }
+
   private static Path awaitSlot(long daemon) throws Exception {
-    Path request = Path.of("/run/shim4j/prefork/containerd-shim-runc4j-v2", cd.namespace(), "daemons",
-        Long.toString(daemon), "request");
+    Path request = spares().resolve("daemons").resolve(Long.toString(daemon)).resolve("request");
     long deadline = System.nanoTime() + DEADLINE.toNanos();
     while (!Files.exists(request) && System.nanoTime() < deadline) {
       Thread.sleep(50);

@@ -139,12 +139,12 @@ final class Bootstrap {
   /**
    * What {@code start} with {@code args} prints, performed for another launcher by a live daemon
    * (see {@link WarmStarts}): the address of the daemon that already serves the container's
-   * group, or of one spawned with {@code daemonArgv} as Go's shim spawns its daemon. Empty when
+   * group, or of one spawned as {@code forLauncher} says, as Go's shim spawns its daemon. Empty when
    * that cannot be done here (no command line, no reaper, a failure): the launcher's cold start
    * then does it, or says why it cannot. Reads this bootstrap's stdin and writes the bundle's
    * {@code address} file as start does, but sets up no logging and prints nothing.
    */
-  Optional<String> answerForLauncher(List<String> args, Optional<List<String>> daemonArgv) {
+  Optional<String> answerForLauncher(List<String> args, Daemon.ForLauncher forLauncher) {
     System.Logger log = ShimLogging.logger("dev.shim4j.shim");
     String id = "?";
     try {
@@ -157,7 +157,7 @@ final class Bootstrap {
           new LazyPublisher(flags), new Config()));
       StartInput input = StartInput.parse(readStdin(), flags.id(), flags.namespace());
       StartOpts opts = startOpts(flags, input);
-      String address = ScopedValue.where(Daemon.FOR_LAUNCHER, new Daemon.ForLauncher(daemonArgv))
+      String address = ScopedValue.where(Daemon.FOR_LAUNCHER, forLauncher)
           .call(() -> shim.startShim(opts));
       log.log(Level.DEBUG, "answered the start of " + id + ": " + address);
       return Optional.of(StartAnswer.format(address, flags.maxShimVersion(), input.params().isPresent()));
@@ -172,6 +172,7 @@ final class Bootstrap {
    * stdio is released; then this process serves as a freshly created daemon would.
    */
   private int serveInProcess(Flags startFlags, ServerSocketChannel listener) {
+    InProcessStart.markNewDaemon();
     stdout.close();
     stderr.close();
     try {

@@ -42,8 +42,10 @@ public final class Daemon {
   /**
    * What a live daemon may do for a launcher's start: spawn a new daemon with {@code daemonArgv}
    * (the launcher's JVM command line, its flags, no action), or only find one when it is empty.
+   * {@code onSpawned} runs once a new daemon was spawned (the launcher hears of it: a new daemon
+   * is what a pre-started one would have saved).
    */
-  record ForLauncher(Optional<List<String>> daemonArgv) {}
+  record ForLauncher(Optional<List<String>> daemonArgv, Runnable onSpawned) {}
 
   /** This start is for a cold start to perform: see {@link #FOR_LAUNCHER}. */
   static final class ColdStartNeeded extends IOException {
@@ -114,6 +116,7 @@ public final class Daemon {
         OomScore.adjustChild(daemon.pid()); // (a daemon's child inherits its score: containerd's + 1)
       }
       BundleFiles.writeAddress(opts.bundle(), address);
+      forLauncher.ifPresent(launcher -> launcher.onSpawned().run());
       return address;
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(socket);

@@ -17,17 +17,19 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 /**
  * A pre-started daemon, a "spare": a JVM that has paid its start-up before containerd asks, and
  * waits for a launcher's {@code start} to adopt it. A cold {@code start} costs a JVM's start-up and
  * warm-up (~170 ms of a {@code ctr run} on two cores); handed to a spare it costs the launcher's
- * few milliseconds. Opt-in: the distribution's launcher uses spares, and starts one in the
- * background when none is alive, when containerd's environment has {@code SHIM4J_PREFORK=1}. The
- * price is one idle JVM per runtime and namespace.
+ * few milliseconds. The distribution's launcher uses spares and starts one in the background,
+ * when none is alive, after a start that made a new daemon: by default only when another start
+ * did so recently (see its {@code prefork_demand}), after each with {@code SHIM4J_PREFORK=1}, never
+ * with {@code SHIM4J_PREFORK=0}. The price is one idle JVM per runtime and namespace.
  *
- * <p>Warm, the spare listens on a {@link StartSlot} in the {@value #PROPERTY} directory (one per
+ * <p>Booted, the spare listens on a {@link StartSlot} in the {@value #PROPERTY} directory (one per
  * runtime and namespace). For a launcher's start in its own environment it opens the launcher's
  * stdin, stdout and stderr (/proc/PID/fd/3..5), says {@code ok}, runs the start as the launcher's
  * own JVM would have, answers containerd on the launcher's stdout, writes start's exit status on
@@ -35,15 +37,24 @@ import java.util.stream.Stream;
  * container's group already serving (a pod's or the node's shim), lets go of the launcher's stdio
  * and the bundle's log and waits for the next start, a spare as before.
  *
- * <p>A spare nobody adopts within {@value #IDLE_ENV} seconds (default 600) exits. It waits at nice
- * 19 (the launcher starts it so) and is back at nice 0 once adopted.
+ * <p>A spare nobody adopts within {@value #IDLE_ENV} seconds (default 600) exits, and so does one
+ * whose {@value #WATCH_PROPERTY} process is gone: the launcher names its own parent, containerd,
+ * whose starts alone a spare can serve (a restarted containerd, or a private one that a test
+ * stopped, has no use for it). It waits at nice 19 (the launcher starts it so) and is back at
+ * nice 0 once adopted; a daemon then, it lives as long as its containers, like any other.
  */
 final class Prefork {
   /** The directory of the spares of this runtime and namespace; set by the launcher. */
   static final String PROPERTY = "dev.shim4j.prefork";
   static final String ACTION = "prefork";
   static final String IDLE_ENV = "SHIM4J_PREFORK_IDLE_SECONDS";
+  /** In the spares' directory: the pid of the spare booting, or of the launcher starting one. */
+  static final String SPAWNING = "spawning";
+  /** The pid of the process this spare is for (containerd); set by the launcher. */
+  static final String WATCH_PROPERTY = "dev.shim4j.prefork.watch";
   private static final Duration DEFAULT_IDLE = Duration.ofMinutes(10);
+  /** How often an idle spare looks whether its watched process is still there. */
+  private static final Duration WATCH_INTERVAL = Duration.ofSeconds(2);
   /** A spare's slot is {@code DIR/NAME/NAMESPACE/PID}: the directories it may leave empty. */
   private static final int SPARE_PARENTS = 2;
 
@@ -57,14 +68,21 @@ final class Prefork {
   static int serve(String runtimeId, Shim.Factory factory) {
     StartSlot slot = null;
     try {
-      slot = StartSlot.reserve(Path.of(System.getProperty(PROPERTY)), SPARE_PARENTS);
-      for (Thread warmup : InProcessStart.prepareDaemon()) {
-        warmup.join();
+      BooleanSupplier watched = watching(System.getProperty(WATCH_PROPERTY));
+      if (!watched.getAsBoolean()) {
+        return 0; // started for a containerd that is gone already
       }
+      Path dir = Path.of(System.getProperty(PROPERTY));
+      slot = StartSlot.reserve(dir, SPARE_PARENTS);
+      releaseSpawning(dir);
+      // Ready at once, warm-up or not: a start that comes meanwhile (the next of containers
+      // started one after another) runs beside the warm-up threads, as a cold start does, and
+      // is still a JVM's boot ahead of one.
+      InProcessStart.prepareDaemon();
       slot.listen();
       StartSlot ready = slot;
       Duration idle = idleTimeout(System.getenv());
-      Thread[] idleExit = {exitWhenIdle(ready, idle)};
+      Thread[] idleExit = {exitWhenUnused(ready, idle, watched)};
       return ready.serve(request -> {
         Optional<Adoption> adoption = adopt(request);
         if (adoption.isEmpty()) {
@@ -78,7 +96,7 @@ final class Prefork {
         }
         // The start found its container's daemon already serving (a grouped shim): nothing here
         // became a daemon, so this spare waits for the next start, idle from now.
-        idleExit[0] = exitWhenIdle(ready, idle);
+        idleExit[0] = exitWhenUnused(ready, idle, watched);
         return Optional.empty();
       });
     } catch (Exception e) {
@@ -89,12 +107,44 @@ final class Prefork {
     }
   }
 
+  /**
+   * The launcher that started this spare marked it booting ({@value #SPAWNING} holds its pid), so
+   * that other launchers start no second one meanwhile; its slot now tells that it is here.
+   */
+  static void releaseSpawning(Path dir) {
+    Path spawning = dir.resolve(SPAWNING);
+    try {
+      if (Files.readString(spawning).strip().equals(Long.toString(ProcessHandle.current().pid()))) {
+        Files.deleteIfExists(spawning);
+      }
+    } catch (IOException e) {
+      // none, or another launcher's: its holder's pid, once dead, makes it stale
+    }
+  }
+
   static Duration idleTimeout(Map<String, String> env) {
     try {
       String seconds = env.get(IDLE_ENV);
       return seconds == null ? DEFAULT_IDLE : Duration.ofSeconds(Long.parseLong(seconds.trim()));
     } catch (NumberFormatException e) {
       return DEFAULT_IDLE;
+    }
+  }
+
+  /**
+   * Whether the process named by {@code pid}, which this spare must not outlive, is still there
+   * (its pid not taken by another since); always true when no process, or a malformed pid, is
+   * named.
+   */
+  static BooleanSupplier watching(String pid) {
+    if (pid == null || pid.isBlank()) {
+      return () -> true;
+    }
+    try {
+      Optional<ProcessHandle> process = ProcessHandle.of(Long.parseLong(pid.trim()));
+      return process.isPresent() ? process.get()::isAlive : () -> false;
+    } catch (NumberFormatException e) {
+      return () -> true;
     }
   }
 
@@ -136,8 +186,10 @@ final class Prefork {
       boolean[] becameDaemon = {false};
       Bootstrap bootstrap = new Bootstrap(runtimeId, factory, System.getenv(), in, out, err, () -> {
         becameDaemon[0] = true;
-        // a daemon now, for as long as its container needs it: no launcher may find this slot
+        // a daemon now, for as long as its container needs it: no launcher may find this slot,
+        // nor take this process for a spare still booting
         slot.remove();
+        releaseSpawning(slot.dir().getParent());
         replier.send(0);
       });
       int status = bootstrap.run(args);
@@ -210,14 +262,14 @@ final class Prefork {
   }
 
   /**
-   * Exits after {@code idle} unless adopted. Claiming the slot first (as a launcher would) makes a
-   * launcher that comes at the same moment find it taken and start cold, instead of waiting for
-   * a spare that is about to exit.
+   * Exits after {@code idle}, or once {@code watched} is gone, unless adopted first. Claiming the
+   * slot first (as a launcher would) makes a launcher that comes at the same moment find it taken
+   * and start cold, instead of waiting for a spare that is about to exit.
    */
-  private static Thread exitWhenIdle(StartSlot slot, Duration idle) {
+  private static Thread exitWhenUnused(StartSlot slot, Duration idle, BooleanSupplier watched) {
     return Thread.ofPlatform().daemon().name("prefork-idle").start(() -> {
       try {
-        Thread.sleep(idle);
+        awaitUnused(idle, watched);
         Files.createFile(slot.dir().resolve("taken"));
       } catch (FileAlreadyExistsException e) {
         if (slot.fresh()) {
@@ -230,5 +282,16 @@ final class Prefork {
       slot.remove();
       System.exit(0);
     });
+  }
+
+  /** Returns after {@code idle}, or as soon as {@code watched} is found gone. */
+  static void awaitUnused(Duration idle, BooleanSupplier watched) throws InterruptedException {
+    long deadline = System.nanoTime() + idle.toNanos();
+    for (long left = idle.toNanos(); left > 0; left = deadline - System.nanoTime()) {
+      if (!watched.getAsBoolean()) {
+        return;
+      }
+      Thread.sleep(Duration.ofNanos(Math.min(left, WATCH_INTERVAL.toNanos())));
+    }
   }
 }

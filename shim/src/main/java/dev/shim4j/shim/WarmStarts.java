@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A live daemon answers other launchers' {@code start}s, so that no JVM has to start just to
@@ -25,8 +26,9 @@ import java.util.Optional;
  * critical path), and a launcher that found no spare claims one. Unlike a spare, the daemon
  * decides before it touches the launcher's stdout: {@code no} (another environment, or anything
  * that went wrong: the launcher then starts cold), or the answer printed and closed, then
- * {@code ok} and status 0. It reads the launcher's stdin on the way, so the launcher hands it a
- * copy in a file (or /dev/null) that the cold start can read again.
+ * {@code ok} and status 0, followed by {@code " new"} when a daemon was spawned for it (the
+ * launcher may then start a spare: see {@link Prefork}). It reads the launcher's stdin on the
+ * way, so the launcher hands it a copy in a file (or /dev/null) that the cold start can read again.
  */
 final class WarmStarts {
   /** The directory of this runtime's and namespace's daemon slots; set by the launcher. */
@@ -63,8 +65,8 @@ final class WarmStarts {
       Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(listening::remove));
       listening.listen();
       listening.serve(request -> {
-        Optional<Integer> status = answer(runtimeId, factory, request);
-        listening.reply(status.map(code -> "ok\n" + code + "\n").orElse("no\n"));
+        Optional<Answered> answered = answer(runtimeId, factory, request);
+        listening.reply(answered.map(Answered::reply).orElse("no\n"));
         return Optional.empty(); // for as long as this daemon lives
       });
     } catch (InterruptedException | IOException | RuntimeException e) {
@@ -85,14 +87,23 @@ final class WarmStarts {
   }
 
   /**
-   * Answers {@code request} on its launcher's stdout: the exit status for the launcher (0, or 1
-   * when the answer could not be written whole); empty when the launcher must start cold.
+   * A start answered for a launcher: its exit status (0, or 1 when the answer could not be written
+   * whole), and whether a new daemon was spawned for it.
    */
-  static Optional<Integer> answer(String runtimeId, Shim.Factory factory, StartSlot.Request request) {
+  record Answered(int status, boolean spawned) {
+    /** What the launcher reads on the reply FIFO: {@code ok}, then the status and {@code new}. */
+    String reply() {
+      return "ok\n" + status + (spawned ? " new" : "") + "\n";
+    }
+  }
+
+  /** Answers {@code request} on its launcher's stdout; empty when the launcher must start cold. */
+  static Optional<Answered> answer(String runtimeId, Shim.Factory factory, StartSlot.Request request) {
     if (!request.isStart()) {
       return Optional.empty();
     }
     Optional<String> answer;
+    AtomicBoolean spawned = new AtomicBoolean();
     try {
       if (!request.fromThisEnvironment()) {
         // its daemon would get this environment, not containerd's of the moment
@@ -110,7 +121,7 @@ final class WarmStarts {
       }
       answer = new Bootstrap(runtimeId, factory, System.getenv(),
           new ByteArrayInputStream(Files.readAllBytes(stdin)), NOWHERE, NOWHERE)
-          .answerForLauncher(args, daemonArgv(args));
+          .answerForLauncher(args, new Daemon.ForLauncher(daemonArgv(args), () -> spawned.set(true)));
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
@@ -120,7 +131,7 @@ final class WarmStarts {
     try (PrintStream out = request.appendTo(4, false)) {
       out.print(answer.get());
       out.flush();
-      return Optional.of(out.checkError() ? 1 : 0);
+      return Optional.of(new Answered(out.checkError() ? 1 : 0, spawned.get()));
     } catch (IOException e) {
       return Optional.empty(); // nothing was written: the cold start answers
     }

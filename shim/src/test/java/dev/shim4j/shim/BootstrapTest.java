@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -162,11 +163,14 @@ class BootstrapTest {
     try (ServerSocketChannel daemon = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       daemon.bind(UnixDomainSocketAddress.of(ShimAddress.pathOf(address)));
 
+      AtomicBoolean spawned = new AtomicBoolean();
       var answer = answering(socketDir, "c").answerForLauncher(List.of("-namespace", "ns", "-id", "c",
-          "-address", "/run/c.sock", "-bundle", bundle.toString(), "start"), Optional.empty());
+          "-address", "/run/c.sock", "-bundle", bundle.toString(), "start"),
+          new Daemon.ForLauncher(Optional.empty(), () -> spawned.set(true)));
 
       assertThat(answer).contains("{\"version\":3,\"address\":\"" + address + "\",\"protocol\":\"ttrpc\"}");
       assertThat(BundleFiles.readAddress(bundle)).contains(address);
+      assertThat(spawned).as("no new daemon for a group that has one").isFalse();
     }
     assertThat(out.size() + err.size()).as("nothing printed: the daemon writes the answer").isZero();
   }
@@ -179,13 +183,16 @@ class BootstrapTest {
     // The "daemon": keeps the listener it gets as stdin and tells its working directory.
     List<String> daemonArgv = List.of("/bin/sh", "-c", "pwd > spawned; exec sleep 30");
 
+    AtomicBoolean spawned = new AtomicBoolean();
     var answer = answering(socketDir, "c").answerForLauncher(List.of("-namespace", "ns", "-id", "c",
-        "-address", "/run/c.sock", "-bundle", bundle.toString(), "start"), Optional.of(daemonArgv));
+        "-address", "/run/c.sock", "-bundle", bundle.toString(), "start"),
+        new Daemon.ForLauncher(Optional.of(daemonArgv), () -> spawned.set(true)));
 
     String address = ShimAddress.of("/run/c.sock", "ns", "c", socketDir);
     try {
       assertThat(answer).contains("{\"version\":3,\"address\":\"" + address + "\",\"protocol\":\"ttrpc\"}");
       assertThat(BundleFiles.readAddress(bundle)).contains(address);
+      assertThat(spawned).as("the launcher hears of the new daemon").isTrue();
       assertThat(ShimAddress.isServed(ShimAddress.pathOf(address)))
           .as("the listener lives on in the daemon").isTrue();
       long deadline = System.nanoTime() + 10_000_000_000L;
@@ -206,7 +213,8 @@ class BootstrapTest {
     Path socketDir = dir.resolve("s");
 
     var answer = answering(socketDir, "c").answerForLauncher(List.of("-namespace", "ns", "-id", "c",
-        "-address", "/run/c.sock", "-bundle", dir.toString(), "start"), Optional.empty());
+        "-address", "/run/c.sock", "-bundle", dir.toString(), "start"),
+        new Daemon.ForLauncher(Optional.empty(), () -> { }));
 
     assertThat(answer).isEmpty();
     assertThat(socketDir).as("no socket directory, no socket").doesNotExist();
