@@ -54,7 +54,9 @@ bench_make_bundle() {
 # (so a process whose command line merely mentions the id, such as a shell, is not one of them).
 bench_pids_with() {
   local id=$1 p i args
-  for p in /proc/[0-9]*; do
+  # pgrep narrows it down (reading every /proc/PID/cmdline in bash took ~0.5 s per call)
+  for p in $(pgrep -f -- "$id" || true); do
+    p=/proc/$p
     mapfile -d '' args < "$p/cmdline" 2>/dev/null || continue
     for (( i = 0; i + 1 < ${#args[@]}; i++ )); do
       if [[ ${args[i]} == -id && ${args[i+1]} == "$id" ]]; then
@@ -166,11 +168,11 @@ bench_reap_adopted() {
 # a launcher's background work after its answer (starting a spare) carries the id as well, and
 # killing it would be a bench's doing, not the launcher's.
 bench_await_launchers() {
-  local pid busy _
+  local pid busy comm _
   for _ in $(seq 200); do
     busy=""
     for pid in $(bench_pids_with "$1"); do
-      [[ $(cat "/proc/$pid/comm" 2>/dev/null) == bash ]] && busy=1
+      { read -r comm < "/proc/$pid/comm"; } 2>/dev/null && [[ $comm == bash ]] && busy=1
     done
     [[ -z $busy ]] && return 0
     sleep 0.01

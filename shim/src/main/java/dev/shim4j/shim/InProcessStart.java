@@ -10,7 +10,6 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
 
@@ -110,7 +109,7 @@ final class InProcessStart {
       return;
     }
     try {
-      Files.newByteChannel(Path.of(marker), StandardOpenOption.CREATE, StandardOpenOption.WRITE).close();
+      Files.write(Path.of(marker), new byte[0]);
     } catch (IOException | InvalidPathException e) {
       // then no spare follows this daemon: only a later container's start is slower
     }
