@@ -60,40 +60,76 @@ alive() {
   [[ ${stat%% *} != Z ]]
 }
 
-# A new spare for $prefork, unless one is alive there (booting or ready). Called once start has
-# answered, in a background subshell whose stdio was pointed away with `exec` (a redirection on
-# the call itself would leave the subshell holding containerd's pipe for as long as it runs). At
-# nice 19, in a session of its own, at once: a spare that waited a second first was not ready for
-# the next container of a quick succession (ctr run --rm after ctr run --rm: every other one ran
-# cold), and at nice 19 its warm-up (~0.3 s of CPU) yields to the container just started.
+# Sets $spares to the number of spares alive in $prefork, booting or ready, counting one being
+# started (see prefork_spawn) that has not made its slot yet.
+prefork_count() {
+  local slot holder=""
+  spares=0
+  for slot in "$prefork"/*; do
+    [[ ${slot##*/} =~ ^[0-9]+$ && -d $slot ]] && alive "${slot##*/}" && (( spares++ ))
+  done
+  { IFS= read -r holder < "$prefork/spawning"; } 2>/dev/null
+  [[ $holder =~ ^[0-9]+$ && ! -d $prefork/$holder ]] && alive "$holder" && (( spares++ ))
+  return 0
+}
+
+# New spares for $prefork, until it has as many alive (booting or ready) as it wants: one, or two
+# while starts outrun a single spare (see prefork_wanted), started one after the other; never
+# more than that many from one call (a spare that dies at once is not started over and over).
+# Called once start has answered, in a background subshell whose stdio was pointed away with
+# `exec` (a redirection on the call itself would leave the subshell holding containerd's pipe for
+# as long as it runs). At nice 19, in a session of its own, at once: a spare that waited a second
+# first was not ready for the next container of a quick succession (ctr run --rm after ctr run
+# --rm: every other one ran cold), and at nice 19 its warm-up (~0.3 s of CPU) yields to the
+# container just started.
 # The spare lives for containerd, our parent: it exits when containerd is gone.
 prefork_spawn() {
-  local slot holder tries nice=()
-  for slot in "$prefork"/*; do
-    [[ ${slot##*/} =~ ^[0-9]+$ && -d $slot ]] && alive "${slot##*/}" && return 0
-  done
-  # One spare at a time: containers started together would each start one before the first has
-  # made its slot. $prefork/spawning (O_EXCL) holds the pid of the launcher about to start it,
-  # then the spare's, which removes the file once its slot is made; a dead holder's file is stale.
-  set -C
-  for (( tries = 0; tries < 2; tries++ )); do
-    { printf '%s\n' "$BASHPID" > "$prefork/spawning"; } 2>/dev/null && break
-    holder=""
-    { IFS= read -r holder < "$prefork/spawning"; } 2>/dev/null
-    # (empty: its launcher is between creating and writing it)
-    [[ -z $holder ]] || alive "$holder" && return 0
-    rm -f -- "$prefork/spawning"
-  done
-  (( tries < 2 )) || return 0
+  local wanted holder tries spawned=0 nice=()
+  prefork_wanted
   hash nice 2>/dev/null && nice=(nice -n 19)
   # Not in the bundle: containerd removes it, and a JVM cannot start in a removed directory.
   cd / || return
-  # (setsid execs in place: a background job of this shell leads no process group, so $! is the
-  # spare's pid)
-  setsid "${nice[@]}" "${java[@]}" -Ddev.shim4j.start=in-process \
-    -Ddev.shim4j.prefork="$prefork" -Ddev.shim4j.prefork.watch="$PPID" "${warm[@]}" @MAIN@ prefork \
-    </dev/null >/dev/null 2>&1 &
-  printf '%s\n' "$!" >| "$prefork/spawning"
+  # One spare started at a time: containers started together would each start one before the
+  # first has made its slot, and two JVMs booting at once each take twice as long.
+  # $prefork/spawning (O_EXCL) holds the pid of the launcher about to start one, then the
+  # spare's, which removes the file once its slot is made; a dead holder's file is stale. Others
+  # wait for it (10 s at most), then count again.
+  set -C
+  for (( tries = 0; tries < 500; tries++ )); do
+    prefork_count
+    (( spares < wanted && spawned < wanted )) || return 0
+    if { printf '%s\n' "$BASHPID" > "$prefork/spawning"; } 2>/dev/null; then
+      # (setsid execs in place: a background job of this shell leads no process group, so $! is
+      # the spare's pid)
+      setsid "${nice[@]}" "${java[@]}" -Ddev.shim4j.start=in-process \
+        -Ddev.shim4j.prefork="$prefork" -Ddev.shim4j.prefork.watch="$PPID" "${warm[@]}" @MAIN@ \
+        prefork </dev/null >/dev/null 2>&1 &
+      printf '%s\n' "$!" >| "$prefork/spawning"
+      (( spawned++ ))
+      continue
+    fi
+    holder=""
+    { IFS= read -r holder < "$prefork/spawning"; } 2>/dev/null
+    # (empty: its launcher is between creating and writing it)
+    if [[ -n $holder ]] && ! alive "$holder"; then
+      rm -f -- "$prefork/spawning"
+    else
+      sleep 0.02
+    fi
+  done
+}
+
+# Sets $wanted to how many spares $prefork should have: two while starts come faster than one
+# spare boots (a start found none ready but one booting, as $prefork/outran records, within the
+# spares' idle time), else one. With one, back-to-back starts alternate between a ready spare and
+# waiting for the next one to boot; with two, each spare has had two starts' time to boot.
+prefork_wanted() {
+  local last="" idle=${SHIM4J_PREFORK_IDLE_SECONDS:-600}
+  [[ $idle =~ ^[0-9]+$ ]] || idle=600
+  wanted=1
+  { IFS= read -r last < "$prefork/outran"; } 2>/dev/null
+  [[ $last =~ ^[0-9]+$ ]] && (( EPOCHSECONDS - last <= idle )) && wanted=2
+  return 0
 }
 
 # Called (like prefork_spawn) after a start that made a new daemon: a cold one that became the
@@ -280,7 +316,8 @@ if [[ ${!#} == start ]] && hash setsid 2>/dev/null; then
   # Nobody answered, but a spare is on its way (started for the container before this one, when
   # containers come one after another): once well along, it is ready sooner than a cold JVM
   # would be, and a cold JVM would only slow its boot down. Wait for it, a second at most.
-  if [[ -n $prefork ]] && spare_booting && spare_along "$booting"; then
+  if [[ -n $prefork ]] && spare_booting && { printf '%s\n' "$EPOCHSECONDS" >| "$prefork/outran"
+    spare_along "$booting"; }; then
     spare_hurry "$booting"
     for (( waited = 0; waited < 50; waited++ )); do
       sleep 0.02

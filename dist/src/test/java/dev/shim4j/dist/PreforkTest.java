@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * with SHIM4J_PREFORK=1 a cold start leaves a spare behind, the next start is answered by it and
  * it becomes that start's daemon; a spare in another environment declines; a dead spare's
  * directory is skipped; a spare goes when the process it was started for (containerd) does. By
- * default a spare follows only the second new daemon within the idle time; with 0 none does.
+ * default a spare follows only the second new daemon within the idle time; with 0 none does. Two
+ * spares while starts outrun one.
  * Also the launcher's other path: a live daemon answers starts (dev.shim4j.shim.WarmStarts).
  */
 class PreforkTest {
@@ -213,6 +214,51 @@ class PreforkTest {
     String second = start(env);
 
     assertThat(shimPid(second)).isEqualTo(booting);
+  }
+
+  /**
+   * A start that comes while the spare is still booting shows that starts outrun one spare: the
+   * launcher records it, and the pool grows to two, started one after the other.
+   */
+  @Test
+  void startsThatOutrunTheSpareLeaveTwo() throws Exception {
+    Map<String, String> env = slowBootEnv();
+    start(env);
+    awaitBootingSpare();
+
+    start(env);
+
+    assertThat(spares().resolve("outran")).exists();
+    awaitSpares(2);
+    Thread.sleep(2000); // a third would be booting by now
+    assertThat(spareProcesses()).hasSize(2);
+  }
+
+  @Test
+  void twoSparesFollowANewDaemonWhileStartsOutranOneWithinTheIdleTime() throws Exception {
+    Files.createDirectories(spares());
+    Files.writeString(spares().resolve("outran"), Instant.now().getEpochSecond() - 30 + "\n");
+    Map<String, String> env = preforkEnv();
+    env.put("SHIM4J_WARM_STARTS", "0");
+
+    start(env);
+
+    awaitSpares(2);
+  }
+
+  @Test
+  void oneSpareFollowsANewDaemonOnceTheOutrunIsOlderThanTheIdleTime() throws Exception {
+    Files.createDirectories(spares());
+    Files.writeString(spares().resolve("outran"), Instant.now().getEpochSecond() - 30 + "\n");
+    Map<String, String> env = preforkEnv();
+    env.put("SHIM4J_WARM_STARTS", "0");
+    env.put("SHIM4J_PREFORK_IDLE_SECONDS", "20");
+
+    start(env);
+
+    awaitSpare(Optional.empty());
+    Thread.sleep(2000); // a second would be booting by now
+    assertThat(spareProcesses()).hasSize(1);
   }
 
   /**
@@ -484,6 +530,22 @@ class PreforkTest {
       Thread.sleep(100);
     }
     throw new AssertionError("no spare became ready in " + spares() + " within " + DEADLINE);
+  }
+
+  /** Waits until {@code count} spares are ready. */
+  private void awaitSpares(int count) throws Exception {
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    long ready = 0;
+    while (System.nanoTime() < deadline) {
+      try (Stream<Path> slots = Files.list(spares())) {
+        ready = slots.filter(slot -> Files.exists(slot.resolve("request"))).count();
+      }
+      if (ready >= count) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    assertThat(ready).as("ready spares in " + spares()).isEqualTo(count);
   }
 
   /** Waits for a spare that is still booting (no FIFOs yet); returns its pid. */

@@ -27,7 +27,9 @@ import java.util.stream.Stream;
  * few milliseconds. The distribution's launcher uses spares and starts one in the background,
  * when none is alive, after a start that made a new daemon: by default only when another start
  * did so recently (see its {@code prefork_demand}), after each with {@code SHIM4J_PREFORK=1}, never
- * with {@code SHIM4J_PREFORK=0}. The price is one idle JVM per runtime and namespace.
+ * with {@code SHIM4J_PREFORK=0}; and two while starts come faster than one spare boots (its
+ * {@code prefork_wanted}). The price is one idle JVM per runtime and namespace, two after such a
+ * burst.
  *
  * <p>Booted, the spare listens on a {@link StartSlot} in the {@value #PROPERTY} directory (one per
  * runtime and namespace). For a launcher's start in its own environment it opens the launcher's
