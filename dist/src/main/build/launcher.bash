@@ -61,15 +61,21 @@ alive() {
 }
 
 # Sets $spares to the number of spares alive in $prefork, booting or ready, counting one being
-# started (see prefork_spawn) that has not made its slot yet.
+# started (see prefork_spawn) that has not made its slot yet. Removes the slots of dead ones (a
+# spare killed outright, or while booting, leaves its slot behind).
 prefork_count() {
   local slot holder=""
   spares=0
   for slot in "$prefork"/*; do
-    [[ ${slot##*/} =~ ^[0-9]+$ && -d $slot ]] && alive "${slot##*/}" && (( spares++ ))
+    [[ ${slot##*/} =~ ^[0-9]+$ && -d $slot ]] || continue
+    if alive "${slot##*/}"; then
+      (( ++spares ))
+    elif [[ -O $slot ]]; then
+      rm -rf -- "$slot"
+    fi
   done
   { IFS= read -r holder < "$prefork/spawning"; } 2>/dev/null
-  [[ $holder =~ ^[0-9]+$ && ! -d $prefork/$holder ]] && alive "$holder" && (( spares++ ))
+  [[ $holder =~ ^[0-9]+$ && ! -d $prefork/$holder ]] && alive "$holder" && (( ++spares ))
   return 0
 }
 
