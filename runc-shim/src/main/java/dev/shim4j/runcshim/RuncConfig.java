@@ -6,12 +6,16 @@ import dev.shim4j.api.Anys;
 import dev.shim4j.api.runc.options.Options;
 import dev.shim4j.runc.Json;
 import dev.shim4j.runc.Runc;
+import dev.shim4j.shim.log.ShimLogging;
+import dev.shim4j.ttrpc.TtrpcException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -26,6 +30,7 @@ final class RuncConfig {
   static final String DEFAULT_ROOT = "/run/containerd/runc";
   static final String OPTIONS_FILE = "options.json";
   static final String RUNTIME_FILE = "runtime";
+  private static final Logger LOG = ShimLogging.logger(RuncConfig.class);
 
   final Options options;
 
@@ -34,8 +39,11 @@ final class RuncConfig {
   }
 
   /**
-   * The options in a Create request: containerd.runc.v1.Options, or nothing (defaults). Other
-   * option types (runtimeoptions.v1 from CRI's generic path) carry nothing runc needs.
+   * The options in a Create request: containerd.runc.v1.Options; runtimeoptions.v1.Options, whose
+   * TOML (the file at config_path, else config_body) holds them for a runtime containerd does not
+   * know as runc (see {@link RuncOptionsToml}); or nothing (defaults). A config file that cannot
+   * be read or TOML that does not hold options is INVALID_ARGUMENT: the container is not created
+   * with options other than those asked for.
    */
   static RuncConfig fromAny(Any any) throws InvalidProtocolBufferException {
     if (any == null || any.getTypeUrl().isEmpty()) {
@@ -44,7 +52,38 @@ final class RuncConfig {
     if (Anys.is(any, Options.class)) {
       return new RuncConfig(Anys.unpack(any, Options.class));
     }
+    if (Anys.is(any, dev.shim4j.api.runtimeoptions.v1.Options.class)) {
+      return fromToml(Anys.unpack(any, dev.shim4j.api.runtimeoptions.v1.Options.class));
+    }
     return new RuncConfig(Options.getDefaultInstance());
+  }
+
+  private static RuncConfig fromToml(dev.shim4j.api.runtimeoptions.v1.Options runtime) {
+    String source;
+    String toml;
+    if (!runtime.getConfigPath().isEmpty()) {
+      source = runtime.getConfigPath();
+      try {
+        toml = Files.readString(Path.of(source), StandardCharsets.UTF_8);
+      } catch (NoSuchFileException e) {
+        throw TtrpcException.invalidArgument("runtime options: config_path " + source + " does not exist");
+      } catch (IOException | RuntimeException e) {
+        throw TtrpcException.invalidArgument("runtime options: cannot read config_path " + source + ": " + e);
+      }
+    } else {
+      source = "config_body";
+      toml = runtime.getConfigBody().toStringUtf8();
+    }
+    try {
+      RuncOptionsToml.Parsed parsed = RuncOptionsToml.parse(toml, source);
+      if (!parsed.skippedKeys().isEmpty()) {
+        LOG.log(Level.WARNING, "runtime options in " + source + ": no runc option is named "
+            + String.join(", ", parsed.skippedKeys()) + "; skipped");
+      }
+      return new RuncConfig(parsed.options());
+    } catch (IllegalArgumentException e) {
+      throw TtrpcException.invalidArgument("runtime options: " + e.getMessage());
+    }
   }
 
   String binary() {

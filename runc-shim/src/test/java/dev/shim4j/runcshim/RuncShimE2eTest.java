@@ -46,6 +46,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The runc4j shim under a real containerd 1.6 with runc and a busybox image, driven by ctr: one
@@ -668,6 +669,48 @@ class RuncShimE2eTest {
         killAndRemove(id);
       }
     }
+  }
+
+  /**
+   * ctr passes a runtime it does not know as runc only a config file's path
+   * (runtimeoptions.v1.Options), as CRI does; the runc options in it reach the shim. Here
+   * ShimCgroup: the daemon joins that cgroup at Create.
+   */
+  @Test
+  @Order(42)
+  void optionsFromTheRuntimeConfigFileReachTheShim(@TempDir Path dir) throws Exception {
+    String id = E2eSupport.id("optfile");
+    String cgroup = "/shim4j-e2e-" + id;
+    Path pidsCgroup = Files.createDirectory(Path.of("/sys/fs/cgroup/pids", cgroup));
+    Path config = Files.writeString(dir.resolve("runc4j.toml"),
+        "# what CRI's options table would hold\nShimCgroup = \"" + cgroup + "\"\nSystemdCgroup = false\n");
+    try {
+      CtrResult r = run("--runtime-config-path", config.toString(), "-d", image, id, "sleep", "3600");
+      assertThat(r.exitCode()).as(why(r)).isZero();
+      long shim = ShimProcesses.serving(id).get(0).pid();
+
+      assertThat(Files.readAllLines(Path.of("/proc/" + shim + "/cgroup")))
+          .anyMatch(line -> line.endsWith(":pids:" + cgroup));
+    } finally {
+      killAndRemove(id);
+      E2eSupport.eventually(Duration.ofSeconds(10), () -> ShimProcesses.serving(id).isEmpty());
+      Files.deleteIfExists(pidsCgroup);
+    }
+  }
+
+  /** A config file that is not there: Create fails with a clear error, and nothing is left. */
+  @Test
+  @Order(43)
+  void aMissingRuntimeConfigFileFailsTheCreateClearly(@TempDir Path dir) throws Exception {
+    String id = E2eSupport.id("optmissing");
+    Path config = dir.resolve("missing.toml");
+
+    CtrResult r = run("--rm", "--runtime-config-path", config.toString(), image, id, "true");
+
+    assertThat(r.exitCode()).as(why(r)).isNotZero();
+    assertThat(r.stderr()).contains("runtime options: config_path " + config + " does not exist");
+    assertThat(E2eSupport.eventually(Duration.ofSeconds(10), () -> ShimProcesses.serving(id).isEmpty())).isTrue();
+    assertThat(cd.ctrOk("container", "ls", "-q").lines()).doesNotContain(id);
   }
 
   @Test
