@@ -321,11 +321,14 @@ if [[ ${!#} == start ]] && hash setsid 2>/dev/null; then
   fi
   # Nobody answered, but a spare is on its way (started for the container before this one, when
   # containers come one after another): once well along, it is ready sooner than a cold JVM
-  # would be, and a cold JVM would only slow its boot down. Wait for it, a second at most.
+  # would be, and a cold JVM would only slow its boot down. Wait for it, a second at most
+  # (SHIM4J_PREFORK_WAIT_MS).
   if [[ -n $prefork ]] && spare_booting && { printf '%s\n' "$EPOCHSECONDS" >| "$prefork/outran"
     spare_along "$booting"; }; then
     spare_hurry "$booting"
-    for (( waited = 0; waited < 50; waited++ )); do
+    wait_ms=${SHIM4J_PREFORK_WAIT_MS:-1000}
+    [[ $wait_ms =~ ^[0-9]{1,7}$ ]] || wait_ms=1000
+    for (( waited = 0; waited < 10#$wait_ms / 20; waited++ )); do
       sleep 0.02
       spare_booting || break
     done
