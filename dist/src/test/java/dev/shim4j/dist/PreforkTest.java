@@ -76,6 +76,30 @@ class PreforkTest {
     assertThat(ProcessHandle.of(spare).orElseThrow().info().command()).isPresent();
     long next = awaitSpare(Optional.of(spare));
     assertThat(next).isNotEqualTo(spare);
+    // ps shows it as the daemon of its container, as a cold start's daemon: not "... prefork"
+    List<String> argv = awaitCommandLineEndingIn(spare, "start");
+    assertThat(String.join(" ", argv)).contains("-id prefork-test-2 ")
+        .contains("-Ddev.shim4j.prefork=" + spares()).doesNotContain("prefork.watch");
+  }
+
+  /** The arguments of process {@code pid} (trailing empty ones dropped), once the last is {@code last}. */
+  private static List<String> awaitCommandLineEndingIn(long pid, String last) throws Exception {
+    List<String> argv = List.of();
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (System.nanoTime() < deadline) {
+      List<String> args = new ArrayList<>(List.of(
+          Files.readString(Path.of("/proc/" + pid + "/cmdline")).split("\0")));
+      while (!args.isEmpty() && args.getLast().isEmpty()) {
+        args.removeLast();
+      }
+      argv = args;
+      if (!argv.isEmpty() && argv.getLast().equals(last)) {
+        return argv;
+      }
+      Thread.sleep(20);
+    }
+    assertThat(argv).as("command line of " + pid).endsWith(last);
+    return argv;
   }
 
   /**

@@ -14,6 +14,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,6 +55,7 @@ final class Prefork {
   static final String SPAWNING = "spawning";
   /** The pid of the process this spare is for (containerd); set by the launcher. */
   static final String WATCH_PROPERTY = "dev.shim4j.prefork.watch";
+  private static final System.Logger LOG = ShimLogging.logger(Prefork.class);
   private static final Duration DEFAULT_IDLE = Duration.ofMinutes(10);
   /** How often an idle spare looks whether its watched process is still there. */
   private static final Duration WATCH_INTERVAL = Duration.ofSeconds(2);
@@ -170,6 +172,41 @@ final class Prefork {
    */
   record Outcome(int status, boolean stillSpare) {}
 
+  /**
+   * Gives an adopted spare the command line of the start it serves ({@code ... Main -namespace NS
+   * -id ID ... start}, as a cold start's daemon has), not {@code ... prefork}: for ps, for
+   * {@code pgrep -f ID}, for whoever looks for a container's shim by its id. The whole JVM command
+   * line when the kernel lets us point at a new one; otherwise, written over the old line, only
+   * what fits: the java binary, shim4j's own properties (the spare directory stays: tools find
+   * daemons that were spares by it), the main class and the start's arguments. Best effort.
+   */
+  static void retitle(List<String> startArgs) {
+    try {
+      List<String> cmdline = DaemonCommandLine.split(Files.readAllBytes(Path.of("/proc/self/cmdline")));
+      String mainClass = System.getProperty("sun.java.command", "").split(" ", 2)[0];
+      List<String> full = DaemonCommandLine.jvmPart(cmdline, mainClass, startArgs).stream()
+          .filter(arg -> !arg.startsWith("-D" + WATCH_PROPERTY + "="))
+          .toList();
+      if (Processes.setCommandLine(full)) {
+        return;
+      }
+      List<String> compact = new ArrayList<>();
+      compact.add(full.getFirst());
+      for (String arg : full.subList(1, full.indexOf(mainClass))) {
+        if (arg.startsWith("-Ddev.shim4j.")) {
+          compact.add(arg);
+        }
+      }
+      compact.add(mainClass);
+      compact.addAll(startArgs);
+      if (!Processes.setCommandLine(compact)) {
+        LOG.log(System.Logger.Level.DEBUG, "no room for the daemon's command line; it still reads prefork");
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, "cannot set the daemon's command line: " + e);
+    }
+  }
+
   /** A request this spare took: the launcher's stdio, opened; it waits on {@code reply}. */
   private record Adoption(
       StartSlot.Request request, InputStream in, PrintStream out, PrintStream err) {
@@ -193,6 +230,7 @@ final class Prefork {
         slot.remove();
         releaseSpawning(slot.dir().getParent());
         replier.send(0);
+        retitle(args);
       });
       int status = bootstrap.run(args);
       if (becameDaemon[0]) {

@@ -2,12 +2,14 @@ package dev.shim4j.sys;
 
 import static dev.shim4j.sys.Native.INT;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /** Process identity, sessions, prctl, signals to pids, and waitpid. */
@@ -20,6 +22,9 @@ public final class Processes {
   private static final int PR_SET_PDEATHSIG = 1;
   private static final int PR_SET_CHILD_SUBREAPER = 36;
   private static final int PR_GET_CHILD_SUBREAPER = 37;
+  private static final int PR_SET_MM = 35;
+  private static final int PR_SET_MM_ARG_START = 8;
+  private static final int PR_SET_MM_ARG_END = 9;
 
   private static final Native.Fn GETPID = Native.fn("getpid");
   private static final Native.Fn GETPPID = Native.fn("getppid");
@@ -169,10 +174,75 @@ public final class Processes {
     prctl("prctl(PR_SET_PDEATHSIG)", PR_SET_PDEATHSIG, signal);
   }
 
+  /**
+   * Makes {@code args} this process's command line, the one /proc/PID/cmdline and ps show: for a
+   * process that took on another job than the one it was started for (a pre-started daemon
+   * adopted by a container's start). Two ways:
+   *
+   * <ul>
+   *   <li>with CAP_SYS_RESOURCE, the kernel is pointed at a copy (prctl PR_SET_MM), which stays
+   *       allocated for the life of the process: call this once or rarely;
+   *   <li>without it (EPERM), the line is written over the old one, as setproctitle(3) does,
+   *       when it fits; the old line's remaining bytes become NULs, which /proc shows as empty
+   *       arguments at the end. The JVM keeps copies of its arguments, not pointers into them.
+   * </ul>
+   *
+   * Returns false, and changes nothing, when neither can be done.
+   */
+  public static boolean setCommandLine(List<String> args) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    for (String arg : args) {
+      bytes.writeBytes(arg.getBytes(StandardCharsets.UTF_8));
+      bytes.write(0);
+    }
+    byte[] line = bytes.toByteArray();
+    String stat = Files.readString(Path.of("/proc/self/stat"), StandardCharsets.US_ASCII);
+    // the fields from the 3rd (state) on; arg_start and arg_end are the 48th and 49th (proc(5))
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    long oldStart = Long.parseLong(fields[48 - 3]);
+    long oldEnd = Long.parseLong(fields[49 - 3]);
+    MemorySegment copy = Arena.global().allocate(Math.max(1, line.length));
+    MemorySegment.copy(line, 0, copy, Native.BYTE, 0, line.length);
+    try {
+      pointCommandLineAt(copy.address(), copy.address() + line.length, oldStart, oldEnd);
+      return true;
+    } catch (SysException e) {
+      if (line.length > oldEnd - oldStart) {
+        return false;
+      }
+    }
+    MemorySegment old = MemorySegment.ofAddress(oldStart).reinterpret(oldEnd - oldStart);
+    old.fill((byte) 0);
+    MemorySegment.copy(line, 0, old, Native.BYTE, 0, line.length);
+    return true;
+  }
+
+  /**
+   * arg_start and arg_end to [start, end). The kernel keeps arg_start <= arg_end after each call,
+   * so the bound that keeps that true moves first; it is put back if the second call fails (a
+   * line from the new start to the old end would span whatever lies between).
+   */
+  private static void pointCommandLineAt(long start, long end, long oldStart, long oldEnd) throws SysException {
+    boolean startFirst = start <= oldEnd;
+    int first = startFirst ? PR_SET_MM_ARG_START : PR_SET_MM_ARG_END;
+    int second = startFirst ? PR_SET_MM_ARG_END : PR_SET_MM_ARG_START;
+    prctl("prctl(PR_SET_MM)", PR_SET_MM, first, startFirst ? start : end);
+    try {
+      prctl("prctl(PR_SET_MM)", PR_SET_MM, second, startFirst ? end : start);
+    } catch (SysException e) {
+      prctl("prctl(PR_SET_MM)", PR_SET_MM, first, startFirst ? oldStart : oldEnd);
+      throw e;
+    }
+  }
+
   private static void prctl(String call, int option, long arg2) throws SysException {
+    prctl(call, option, arg2, 0);
+  }
+
+  private static void prctl(String call, int option, long arg2, long arg3) throws SysException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment err = Native.errnoBuffer(arena);
-      if (PRCTL.call(err, option, arg2, 0, 0, 0) != 0) {
+      if (PRCTL.call(err, option, arg2, arg3, 0, 0) != 0) {
         throw new SysException(call, Native.errno(err));
       }
     }

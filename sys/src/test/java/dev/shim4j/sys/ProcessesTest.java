@@ -3,8 +3,10 @@ package dev.shim4j.sys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
@@ -25,6 +27,31 @@ class ProcessesTest {
     }
     assertThatThrownBy(() -> Processes.chdir(tmp.resolve("missing")))
         .isInstanceOf(SysException.class).hasMessageContaining("chdir");
+  }
+
+  /**
+   * What ps and /proc/PID/cmdline show (written over the old line where the VM withholds
+   * CAP_SYS_RESOURCE, as this one does; then the rest of the old line reads as NULs). The test
+   * JVM gets its own line back afterwards.
+   */
+  @Test
+  void setCommandLineChangesWhatProcShows() throws Exception {
+    Path cmdline = Path.of("/proc/self/cmdline");
+    byte[] before = Files.readAllBytes(cmdline);
+    String original = new String(before, StandardCharsets.UTF_8);
+    try {
+      assertThat(Processes.setCommandLine(List.of("containerd-shim-test", "-id", "c1 ü", "start"))).isTrue();
+
+      assertThat(new String(Files.readAllBytes(cmdline), StandardCharsets.UTF_8))
+          .startsWith("containerd-shim-test\0-id\0c1 ü\0start\0")
+          .matches("(?s)[^\0]+\0-id\0c1 ü\0start\0+");
+      assertThat(ProcessHandle.current().info().arguments().orElseThrow()).startsWith("-id", "c1 ü", "start");
+    } finally {
+      Processes.setCommandLine(List.of(original.substring(0, original.length() - 1).split("\0", -1)));
+    }
+    assertThat(Files.readAllBytes(cmdline)).isEqualTo(before);
+    assertThat(Processes.setCommandLine(List.of("x".repeat(before.length + 4096)))).isFalse();
+    assertThat(Files.readAllBytes(cmdline)).isEqualTo(before);
   }
 
   @Test
