@@ -82,6 +82,35 @@ class PreforkTest {
         .contains("-Ddev.shim4j.prefork=" + spares()).doesNotContain("prefork.watch");
   }
 
+  /**
+   * A spare that became a daemon shows a shorter command line (see the case above), but the
+   * daemons it spawns for other launchers' starts get the whole JVM command line it was started
+   * with: the launcher's tuned options, not just what ps shows.
+   */
+  @Test
+  void aDaemonThatWasASpareSpawnsDaemonsWithItsWholeJvmCommandLine() throws Exception {
+    Map<String, String> env = preforkEnv();
+    long first = shimPid(start(env));
+    long spare = awaitSpare(Optional.empty());
+    long adopted = shimPid(start(env));
+    assertThat(adopted).isEqualTo(spare);
+    awaitCommandLineEndingIn(adopted, "start");
+    // Only the adopted spare is left to answer the next start: no other daemon, no spare.
+    long next = awaitSpare(Optional.of(spare));
+    for (long pid : List.of(first, next)) {
+      ProcessHandle handle = ProcessHandle.of(pid).orElseThrow();
+      handle.destroyForcibly();
+      handle.onExit().get();
+    }
+
+    long spawned = shimPid(start(env));
+
+    assertThat(spawned).isNotIn(first, adopted, next);
+    String parent = ProcessHandle.of(spawned).orElseThrow().parent().map(ProcessHandle::pid).map(String::valueOf).orElse("?");
+    List<String> argv = List.of(Files.readString(Path.of("/proc/" + spawned + "/cmdline")).split("\0"));
+    assertThat(argv).as("spawned by " + parent).contains("-XX:+UseSerialGC", "-Xmx64m").doesNotContain("");
+  }
+
   /** The arguments of process {@code pid} (trailing empty ones dropped), once the last is {@code last}. */
   private static List<String> awaitCommandLineEndingIn(long pid, String last) throws Exception {
     List<String> argv = List.of();

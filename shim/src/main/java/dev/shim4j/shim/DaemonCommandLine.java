@@ -15,11 +15,27 @@ import java.util.List;
  * daemon.
  */
 final class DaemonCommandLine {
+  /** This JVM's command line as it was started, read once (see {@link #started}). */
+  private static volatile List<String> started;
+
   private DaemonCommandLine() {}
 
+  /**
+   * This JVM's command line as it was started: read from /proc/self/cmdline the first time, and
+   * kept, because an adopted spare then shows another one there (see Prefork.retitle), without
+   * the JVM options that the daemons it spawns must get.
+   */
+  static List<String> started() throws IOException {
+    List<String> cmdline = started;
+    if (cmdline == null) {
+      cmdline = List.copyOf(split(Files.readAllBytes(Path.of("/proc/self/cmdline"))));
+      started = cmdline;
+    }
+    return cmdline;
+  }
+
   static List<String> current() throws IOException {
-    byte[] raw = Files.readAllBytes(Path.of("/proc/self/cmdline"));
-    List<String> cmdline = split(raw);
+    List<String> cmdline = started();
     String executable = ProcessHandle.current().info().command()
         .orElseThrow(() -> new IOException("cannot tell which java binary runs this process"));
     return withoutAction(cmdline, executable);
@@ -31,7 +47,7 @@ final class DaemonCommandLine {
    * of this runtime), then {@code startArgs} without the action.
    */
   static List<String> forStart(List<String> startArgs) throws IOException {
-    List<String> cmdline = split(Files.readAllBytes(Path.of("/proc/self/cmdline")));
+    List<String> cmdline = started();
     String executable = ProcessHandle.current().info().command()
         .orElseThrow(() -> new IOException("cannot tell which java binary runs this process"));
     String mainClass = System.getProperty("sun.java.command", "").split(" ", 2)[0];

@@ -182,7 +182,7 @@ final class Prefork {
    */
   static void retitle(List<String> startArgs) {
     try {
-      List<String> cmdline = DaemonCommandLine.split(Files.readAllBytes(Path.of("/proc/self/cmdline")));
+      List<String> cmdline = DaemonCommandLine.started(); // (kept for the daemons this one spawns)
       String mainClass = System.getProperty("sun.java.command", "").split(" ", 2)[0];
       List<String> full = DaemonCommandLine.jvmPart(cmdline, mainClass, startArgs).stream()
           .filter(arg -> !arg.startsWith("-D" + WATCH_PROPERTY + "="))
