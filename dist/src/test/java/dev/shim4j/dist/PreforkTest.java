@@ -291,10 +291,7 @@ class PreforkTest {
 
   @Test
   void twoSparesFollowANewDaemonWhileStartsOutranOneWithinTheIdleTime() throws Exception {
-    Files.createDirectories(spares());
-    Files.writeString(spares().resolve("outran"), Instant.now().getEpochSecond() - 30 + "\n");
-    Map<String, String> env = preforkEnv();
-    env.put("SHIM4J_WARM_STARTS", "0");
+    Map<String, String> env = outranSecondsAgo(30);
 
     start(env);
 
@@ -303,10 +300,7 @@ class PreforkTest {
 
   @Test
   void oneSpareFollowsANewDaemonOnceTheOutrunIsOlderThanTheIdleTime() throws Exception {
-    Files.createDirectories(spares());
-    Files.writeString(spares().resolve("outran"), Instant.now().getEpochSecond() - 30 + "\n");
-    Map<String, String> env = preforkEnv();
-    env.put("SHIM4J_WARM_STARTS", "0");
+    Map<String, String> env = outranSecondsAgo(30);
     env.put("SHIM4J_PREFORK_IDLE_SECONDS", "20");
 
     start(env);
@@ -314,6 +308,18 @@ class PreforkTest {
     awaitSpare(Optional.empty());
     Thread.sleep(2000); // a second would be booting by now
     assertThat(spareProcesses()).hasSize(1);
+  }
+
+  /**
+   * The record of a start that outran the spare {@code seconds} ago; returns an environment with
+   * spares after every new daemon and no daemon answering starts.
+   */
+  private Map<String, String> outranSecondsAgo(long seconds) throws IOException {
+    Files.createDirectories(spares());
+    Files.writeString(spares().resolve("outran"), Instant.now().getEpochSecond() - seconds + "\n");
+    Map<String, String> env = preforkEnv();
+    env.put("SHIM4J_WARM_STARTS", "0");
+    return env;
   }
 
   /**

@@ -11,6 +11,8 @@ import dev.shim4j.ttrpc.Code;
 import dev.shim4j.ttrpc.TtrpcException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,23 +61,25 @@ class RuncOptionsTomlTest {
   void namesTheLineOfWhatItDoesNotTake() {
     assertThatThrownBy(() -> RuncOptionsToml.parse("Root = \"/r\"\nSystemdCgroup = \"yes\"\n", "f.toml"))
         .hasMessage("f.toml line 2: SystemdCgroup takes true or false, not \"yes\"");
-    assertThatThrownBy(() -> RuncOptionsToml.parse("IoUid = -1", "f")).hasMessageContaining("line 1: IoUid takes a whole number");
-    assertThatThrownBy(() -> RuncOptionsToml.parse("IoUid = 4294967296", "f")).hasMessageContaining("IoUid takes a whole number");
-    assertThatThrownBy(() -> RuncOptionsToml.parse("BinaryName = 3", "f")).hasMessageContaining("BinaryName takes a string, not 3");
-    assertThatThrownBy(() -> RuncOptionsToml.parse("\n[options]\n", "f")).hasMessageContaining("line 2: tables are not supported");
-    assertThatThrownBy(() -> RuncOptionsToml.parse("a.b = 1", "f")).hasMessageContaining("dotted keys");
-    assertThatThrownBy(() -> RuncOptionsToml.parse("Root = \"/r", "f")).hasMessageContaining("not closed");
-    assertThatThrownBy(() -> RuncOptionsToml.parse("Root = \"\"\"x\"\"\"", "f")).hasMessageContaining("multi-line");
-    assertThatThrownBy(() -> RuncOptionsToml.parse("Root \"/r\"", "f")).hasMessageContaining("expected '='");
-    assertThatThrownBy(() -> RuncOptionsToml.parse("Root =", "f")).hasMessageContaining("a value is missing");
-    assertThatThrownBy(() -> RuncOptionsToml.parse("IoUid = 1.5", "f")).hasMessageContaining("unsupported value '1.5'");
-    assertThatThrownBy(() -> RuncOptionsToml.parse("Root = \"/r\" x", "f")).hasMessageContaining("unexpected text");
-    assertThatThrownBy(() -> RuncOptionsToml.parse("Root = \"\\q\"", "f")).hasMessageContaining("unknown escape \\q");
-    assertThatThrownBy(() -> RuncOptionsToml.parse("Root = \"\\u12\"", "f")).hasMessageContaining("4 hex digits");
-    assertThatThrownBy(() -> RuncOptionsToml.parse("Root = \"/a\"\nRoot = \"/b\"", "f"))
-        .hasMessageContaining("line 2: Root is set twice");
-    assertThatThrownBy(() -> RuncOptionsToml.parse("Root = \"/a\"\nroot = \"/b\"", "f"))
-        .hasMessageContaining("line 2: root sets Root again");
+    // TOML in, the part of the error that says what is wrong with it
+    Map<String, String> errors = new LinkedHashMap<>();
+    errors.put("IoUid = -1", "line 1: IoUid takes a whole number");
+    errors.put("IoUid = 4294967296", "IoUid takes a whole number");
+    errors.put("BinaryName = 3", "BinaryName takes a string, not 3");
+    errors.put("\n[options]\n", "line 2: tables are not supported");
+    errors.put("a.b = 1", "dotted keys");
+    errors.put("Root = \"/r", "not closed");
+    errors.put("Root = \"\"\"x\"\"\"", "multi-line");
+    errors.put("Root \"/r\"", "expected '='");
+    errors.put("Root =", "a value is missing");
+    errors.put("IoUid = 1.5", "unsupported value '1.5'");
+    errors.put("Root = \"/r\" x", "unexpected text");
+    errors.put("Root = \"\\q\"", "unknown escape \\q");
+    errors.put("Root = \"\\u12\"", "4 hex digits");
+    errors.put("Root = \"/a\"\nRoot = \"/b\"", "line 2: Root is set twice");
+    errors.put("Root = \"/a\"\nroot = \"/b\"", "line 2: root sets Root again");
+    errors.forEach((toml, error) ->
+        assertThatThrownBy(() -> RuncOptionsToml.parse(toml, "f")).as(toml).hasMessageContaining(error));
   }
 
   @Test
