@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * runc options written as TOML. containerd passes a runtime it does not know as runc its options
- * as {@code runtimeoptions.v1.Options}: the CRI plugin names a file ({@code ConfigPath}) or sends
- * the runtime's {@code options} table itself (containerd 2.x, {@code config_body}), and
+ * as {@code runtimeoptions.v1.Options}: the CRI plugin names a file ({@code ConfigPath}) or, in
+ * containerds that have {@code config_body}, sends the runtime's {@code options} table itself; and
  * {@code ctr run --runtime-config-path FILE} names a file. Without this, a node could not give
  * runc4j what it gives runc: {@code SystemdCgroup}, {@code BinaryName}, {@code ShimCgroup}...
  *
