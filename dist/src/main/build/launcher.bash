@@ -130,12 +130,19 @@ prefork_spawn() {
 # spares' idle time), else one. With one, back-to-back starts alternate between a ready spare and
 # waiting for the next one to boot; with two, each spare has had two starts' time to boot.
 prefork_wanted() {
+  wanted=1
+  prefork_recent outran && wanted=2
+  return 0
+}
+
+# Whether $prefork/$1 holds a time (EPOCHSECONDS) within the spares' idle time
+# (SHIM4J_PREFORK_IDLE_SECONDS, 600): `demand` for the last new daemon, `outran` for the last
+# start that found the spare still booting.
+prefork_recent() {
   local last="" idle=${SHIM4J_PREFORK_IDLE_SECONDS:-600}
   [[ $idle =~ ^[0-9]+$ ]] || idle=600
-  wanted=1
-  { IFS= read -r last < "$prefork/outran"; } 2>/dev/null
-  [[ $last =~ ^[0-9]+$ ]] && (( EPOCHSECONDS - last <= idle )) && wanted=2
-  return 0
+  { IFS= read -r last < "$prefork/$1"; } 2>/dev/null
+  [[ $last =~ ^[0-9]+$ ]] && (( EPOCHSECONDS - last <= idle ))
 }
 
 # Called (like prefork_spawn) after a start that made a new daemon: a cold one that became the
@@ -145,13 +152,12 @@ prefork_wanted() {
 # a lone container, and a node-wide daemon that answers every later start itself, never have a
 # spare idling beside them.
 prefork_demand() {
-  local now=$EPOCHSECONDS last="" idle=${SHIM4J_PREFORK_IDLE_SECONDS:-600}
+  local recent=1
   (umask 077 && mkdir -p -- "$prefork") && [[ -O $prefork ]] || return 0
   if [[ $prefork_mode == auto ]]; then
-    [[ $idle =~ ^[0-9]+$ ]] || idle=600
-    { IFS= read -r last < "$prefork/demand"; } 2>/dev/null
-    printf '%s\n' "$now" > "$prefork/demand" || return 0
-    [[ $last =~ ^[0-9]+$ ]] && (( now - last <= idle )) || return 0
+    prefork_recent demand && recent=0
+    printf '%s\n' "$EPOCHSECONDS" > "$prefork/demand" || return 0
+    (( recent == 0 )) || return 0
   fi
   prefork_spawn
 }
@@ -268,7 +274,7 @@ if [[ ${!#} == start ]] && hash setsid 2>/dev/null; then
   # daemon; dev.shim4j.shim.Prefork, and StartSlot for the hand-off). It reads what it needs from
   # /proc/$$, answers on this script's stdout and tells how start ended on its reply FIFO. No live
   # spare, a claimed one, or one that says "no": a daemon's answer or the cold start below.
-  slots="" prefork="" prefork_mode="" warm=()
+  slots="" prefork="" prefork_mode="" booting="" warm=()
   namespace=${NAMESPACE:-} previous=""
   for arg in "$@"; do # -namespace wins over NAMESPACE (containerd 1.6 sets only the flag)
     case $previous in -namespace | --namespace) namespace=$arg ;; esac
@@ -322,10 +328,12 @@ if [[ ${!#} == start ]] && hash setsid 2>/dev/null; then
   # Nobody answered, but a spare is on its way (started for the container before this one, when
   # containers come one after another): once well along, it is ready sooner than a cold JVM
   # would be, and a cold JVM would only slow its boot down. Wait for it, a second at most
-  # (SHIM4J_PREFORK_WAIT_MS).
-  # (recorded on the way: starts outrun one spare; nothing reaches containerd's stderr)
-  if [[ -n $prefork ]] && spare_booting && { { printf '%s\n' "$EPOCHSECONDS" >| "$prefork/outran"; } 2>/dev/null
-    spare_along "$booting"; }; then
+  # (SHIM4J_PREFORK_WAIT_MS). Either way, starts outrun one spare: recorded for prefork_wanted
+  # (an error would go to containerd's stderr, hence /dev/null).
+  if [[ -n $prefork ]] && spare_booting; then
+    { printf '%s\n' "$EPOCHSECONDS" >| "$prefork/outran"; } 2>/dev/null
+  fi
+  if [[ -n $booting ]] && spare_along "$booting"; then
     spare_hurry "$booting"
     wait_ms=${SHIM4J_PREFORK_WAIT_MS:-1000}
     [[ $wait_ms =~ ^[0-9]{1,7}$ ]] || wait_ms=1000

@@ -50,8 +50,12 @@ final class DaemonCommandLine {
     List<String> cmdline = started();
     String executable = ProcessHandle.current().info().command()
         .orElseThrow(() -> new IOException("cannot tell which java binary runs this process"));
-    String mainClass = System.getProperty("sun.java.command", "").split(" ", 2)[0];
-    return withoutAction(jvmPart(cmdline, mainClass, startArgs), executable);
+    return withoutAction(jvmPart(cmdline, mainClass(), startArgs), executable);
+  }
+
+  /** This JVM's main class, as the launcher named it. */
+  static String mainClass() {
+    return System.getProperty("sun.java.command", "").split(" ", 2)[0];
   }
 
   /** {@code cmdline} up to and with {@code mainClass}, then {@code args}. */

@@ -183,7 +183,7 @@ final class Prefork {
   static void retitle(List<String> startArgs) {
     try {
       List<String> cmdline = DaemonCommandLine.started(); // (kept for the daemons this one spawns)
-      String mainClass = System.getProperty("sun.java.command", "").split(" ", 2)[0];
+      String mainClass = DaemonCommandLine.mainClass();
       List<String> full = DaemonCommandLine.jvmPart(cmdline, mainClass, startArgs).stream()
           .filter(arg -> !arg.startsWith("-D" + WATCH_PROPERTY + "="))
           .toList();

@@ -25,6 +25,8 @@ public final class Processes {
   private static final int PR_SET_MM = 35;
   private static final int PR_SET_MM_ARG_START = 8;
   private static final int PR_SET_MM_ARG_END = 9;
+  /** Set once PR_SET_MM was refused (no CAP_SYS_RESOURCE): later calls go straight in place. */
+  private static volatile boolean setMmRefused;
 
   private static final Native.Fn GETPID = Native.fn("getpid");
   private static final Native.Fn GETPPID = Native.fn("getppid");
@@ -201,15 +203,18 @@ public final class Processes {
     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     long oldStart = Long.parseLong(fields[48 - 3]);
     long oldEnd = Long.parseLong(fields[49 - 3]);
-    MemorySegment copy = Arena.global().allocate(Math.max(1, line.length));
-    MemorySegment.copy(line, 0, copy, Native.BYTE, 0, line.length);
-    try {
-      pointCommandLineAt(copy.address(), copy.address() + line.length, oldStart, oldEnd);
-      return true;
-    } catch (SysException e) {
-      if (line.length > oldEnd - oldStart) {
-        return false;
+    if (!setMmRefused) {
+      MemorySegment copy = Arena.global().allocate(Math.max(1, line.length));
+      MemorySegment.copy(line, 0, copy, Native.BYTE, 0, line.length);
+      try {
+        pointCommandLineAt(copy.address(), copy.address() + line.length, oldStart, oldEnd);
+        return true;
+      } catch (SysException e) {
+        setMmRefused = e.errno() == Errno.EPERM; // (the copy stays: global memory is never freed)
       }
+    }
+    if (line.length > oldEnd - oldStart) {
+      return false;
     }
     MemorySegment old = MemorySegment.ofAddress(oldStart).reinterpret(oldEnd - oldStart);
     old.fill((byte) 0);
