@@ -187,6 +187,15 @@ class CgroupOnThisHostTest {
       g.moveProcess(child.pid());
       Files.writeString(flag, "");
       assertThat(ProcCgroups.of(child.pid()).unified()).isEqualTo(path);
+      // A `sleep 0.02` the loop forked after the move is in the group too until it ends; no new
+      // one comes once the loop has seen the flag.
+      await(() -> {
+        try {
+          return g.pids().size() == 1;
+        } catch (IOException e) {
+          throw new RuntimeException(e);
+        }
+      });
       assertThat(g.pids()).containsExactly(child.pid());
       await(() -> {
         try {
