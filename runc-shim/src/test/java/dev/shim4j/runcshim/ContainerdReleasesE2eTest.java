@@ -39,6 +39,14 @@ class ContainerdReleasesE2eTest {
       assertThat(echo.exitCode()).as(echo.toString()).isEqualTo(3);
       assertThat(echo.stdout()).isEqualTo("out\n");
       assertThat(echo.stderr()).contains("err");
+      // The bootstrap answer each release gets: 1.6 sends no MAX_SHIM_VERSION and reads a plain
+      // address; 1.7 and 2.1 send MAX_SHIM_VERSION=2 and read JSON naming task API v2.
+      String answered = cd.log().lines().filter(l -> l.contains("answered ")).findFirst().orElse("");
+      System.out.println("containerd " + cd.release().version() + ": " + answered);
+      assertThat(answered).as(cd.logTail(40)).contains(switch (series) {
+        case "1.6" -> "answered unix://";
+        default -> "answered {\\\"version\\\":2,";
+      });
 
       String id = E2eSupport.id("sleeper");
       cd.ctrOk("run", "-d", "--runtime", shim.toString(), image, id, "/bin/sleep", "600");

@@ -128,7 +128,10 @@ final class Bootstrap {
       StartInput input = StartInput.parse(readStdin(), flags.id(), flags.namespace());
       StartOpts opts = startOpts(flags, input);
       String address = shim.startShim(opts);
-      stdout.print(StartAnswer.format(address, flags.maxShimVersion(), input.params().isPresent()));
+      String answer = StartAnswer.format(address, flags.maxShimVersion(), input.params().isPresent());
+      // containerd's log then shows which bootstrap answer (and so which task API) it got
+      ShimLogging.logger("dev.shim4j.shim").log(Level.INFO, "start answered " + answer);
+      stdout.print(answer);
       stdout.flush();
     } catch (Exception e) {
       InProcessStart.take().ifPresent(Bootstrap::closeQuietly);
@@ -161,8 +164,9 @@ final class Bootstrap {
       StartOpts opts = startOpts(flags, input);
       String address = ScopedValue.where(Daemon.FOR_LAUNCHER, forLauncher)
           .call(() -> shim.startShim(opts));
-      log.log(Level.DEBUG, "answered the start of " + id + ": " + address);
-      return Optional.of(StartAnswer.format(address, flags.maxShimVersion(), input.params().isPresent()));
+      String answer = StartAnswer.format(address, flags.maxShimVersion(), input.params().isPresent());
+      log.log(Level.INFO, "start of " + id + " answered " + answer);
+      return Optional.of(answer);
     } catch (Exception e) {
       log.log(Level.DEBUG, "left the start of " + id + " to a cold start: " + describe(e));
       return Optional.empty();

@@ -450,7 +450,8 @@ public final class PrivateContainerd implements AutoCloseable {
         }
     }
 
-    private String logTail(int lines) {
+    /** The last {@code lines} lines of containerd's log, for assertion messages. */
+    public String logTail(int lines) {
         List<String> all = log().lines().toList();
         return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
