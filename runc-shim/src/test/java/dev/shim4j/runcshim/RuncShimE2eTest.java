@@ -10,18 +10,23 @@ import dev.shim4j.api.cgroups.v1.Metrics;
 import dev.shim4j.api.task.v2.CheckpointTaskRequest;
 import dev.shim4j.api.task.v2.ConnectRequest;
 import dev.shim4j.api.task.v2.ConnectResponse;
+import dev.shim4j.api.task.v2.CreateTaskRequest;
 import dev.shim4j.api.task.v2.DeleteRequest;
 import dev.shim4j.api.task.v2.ExecProcessRequest;
 import dev.shim4j.api.task.v2.KillRequest;
 import dev.shim4j.api.task.v2.ResizePtyRequest;
 import dev.shim4j.api.task.v2.ShutdownRequest;
+import dev.shim4j.api.task.v2.StartRequest;
 import dev.shim4j.api.task.v2.StateRequest;
 import dev.shim4j.api.task.v2.StateResponse;
 import dev.shim4j.api.task.v2.StatsRequest;
 import dev.shim4j.api.task.v2.StatsResponse;
 import dev.shim4j.api.task.v2.TaskTtrpc;
 import dev.shim4j.api.task.v2.UpdateTaskRequest;
+import dev.shim4j.api.task.v2.WaitRequest;
+import dev.shim4j.api.task.v2.WaitResponse;
 import dev.shim4j.api.types.task.Status;
+import dev.shim4j.runc.Json;
 import dev.shim4j.shim.ShimAddress;
 import dev.shim4j.testkit.CtrResult;
 import dev.shim4j.testkit.PrivateContainerd;
@@ -35,6 +40,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -711,6 +717,29 @@ class RuncShimE2eTest {
     assertThat(r.stderr()).contains("runtime options: config_path " + config + " does not exist");
     assertThat(E2eSupport.eventually(Duration.ofSeconds(10), () -> ShimProcesses.serving(id).isEmpty())).isTrue();
     assertThat(cd.ctrOk("container", "ls", "-q").lines()).doesNotContain(id);
+  }
+
+  /**
+   * containerd's client sends the older containerd.linux.runc.CreateOptions to a runtime not
+   * named io.containerd.runc* (here the launcher's path): ctr's --no-pivot and --uidmap reach
+   * the shim through them, into the options it runs runc with and keeps for delete. (runc gives
+   * the stdio of a process to the process's user, so io_uid shows on the pipes only in a user
+   * namespace.)
+   */
+  @Test
+  @Order(44)
+  void olderCreateOptionsFromCtrReachTheShim() throws Exception {
+    String id = E2eSupport.id("createopts");
+    CtrResult r = run("--no-pivot", "--uidmap", "0:4242:1", "-d", image, id, "sleep", "3600");
+    assertThat(r.exitCode()).as(why(r)).isZero();
+    try {
+      Path bundle = E2eSupport.bundle(cd, id);
+      Map<String, Object> options = Json.parseObject(Files.readString(bundle.resolve(RuncConfig.OPTIONS_FILE)));
+      assertThat(Json.bool(options, "no_pivot_root")).as(options.toString()).isTrue();
+      assertThat(Json.number(options, "io_uid")).as(options.toString()).isEqualTo(4242);
+    } finally {
+      killAndRemove(id);
+    }
   }
 
   @Test

@@ -127,4 +127,25 @@ class UnitTest {
       }
     }
   }
+
+  @Test
+  void olderCreateOptionsAreRuncOptions() throws Exception {
+    var old = dev.shim4j.api.runc.linux.CreateOptions.newBuilder()
+        .setNoPivotRoot(true).setNoNewKeyring(true).setShimCgroup("/shim").setIoUid(7).setIoGid(8)
+        .setCriuWorkPath("/w").setCriuImagePath("/i").setOpenTcp(true).build();
+    Options o = RuncConfig.fromAny(dev.shim4j.api.Anys.pack(old)).options;
+    assertThat(o).isEqualTo(Options.newBuilder()
+        .setNoPivotRoot(true).setNoNewKeyring(true).setShimCgroup("/shim").setIoUid(7).setIoGid(8)
+        .setCriuWorkPath("/w").setCriuImagePath("/i").build());
+  }
+
+  @Test
+  void optionsOfAnUnknownTypeFailTheCreate() {
+    var any = com.google.protobuf.Any.newBuilder().setTypeUrl("example.com/some.Other")
+        .setValue(com.google.protobuf.ByteString.copyFromUtf8("x")).build();
+    assertThatThrownBy(() -> RuncConfig.fromAny(any))
+        .isInstanceOfSatisfying(dev.shim4j.ttrpc.TtrpcException.class,
+            e -> assertThat(e.code()).isEqualTo(dev.shim4j.ttrpc.Code.INVALID_ARGUMENT))
+        .hasMessageContaining("example.com/some.Other");
+  }
 }
