@@ -266,13 +266,7 @@ final class Container {
     if (execs.containsKey(execId)) {
       throw TtrpcException.alreadyExists("exec " + execId + " already exists in container " + id);
     }
-    Any spec = req.getSpec();
-    byte[] json = spec.getValue().toByteArray();
-    try {
-      Json.parseObject(spec.getValue().toStringUtf8());
-    } catch (IllegalArgumentException e) {
-      throw TtrpcException.invalidArgument("exec " + execId + ": spec is not a JSON OCI Process: " + e.getMessage());
-    }
+    byte[] json = execSpec(execId, req.getSpec(), req.getTerminal());
     ProcessStdio stdio = ProcessStdio.open(id + "-" + execId, req.getTerminal(), req.getStdin(),
         req.getStdout(), req.getStderr(), id, namespace, config.options.getIoUid(), config.options.getIoGid());
     ContainerProcess p = new ContainerProcess(id, execId, json, stdio);
@@ -281,6 +275,27 @@ final class Container {
       throw TtrpcException.alreadyExists("exec " + execId + " already exists in container " + id);
     }
     publisher.publish(Topics.TASK_EXEC_ADDED, TaskExecAdded.newBuilder().setContainerId(id).setExecId(execId).build());
+  }
+
+  /**
+   * The process.json runc gets for an exec: the request's spec with {@code terminal} taken from
+   * the request. containerd's client sets the request's terminal and sends the spec as the
+   * caller built it, so the two can disagree; runc refuses a console socket for a process whose
+   * spec says no terminal ("cannot use console socket if runc will not detach or allocate tty"),
+   * and the request is what the stdio was opened for. The spec is rewritten only when they differ.
+   */
+  static byte[] execSpec(String execId, Any spec, boolean terminal) {
+    Map<String, Object> process;
+    try {
+      process = Json.parseObject(spec.getValue().toStringUtf8());
+    } catch (IllegalArgumentException e) {
+      throw TtrpcException.invalidArgument("exec " + execId + ": spec is not a JSON OCI Process: " + e.getMessage());
+    }
+    if (Boolean.valueOf(terminal).equals(process.getOrDefault("terminal", false))) {
+      return spec.getValue().toByteArray();
+    }
+    process.put("terminal", terminal);
+    return Json.write(process).getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /** Start of an exec: runc exec --detach; publishes /tasks/exec-started. */

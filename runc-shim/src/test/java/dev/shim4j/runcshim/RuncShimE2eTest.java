@@ -361,6 +361,46 @@ class RuncShimE2eTest {
     }
   }
 
+  /**
+   * containerd's client sends the request's terminal and the process spec as the caller built
+   * it: an Exec with a terminal whose spec says {@code terminal: false} gets a pty all the same.
+   */
+  @Test
+  @Order(12)
+  void execTerminalComesFromTheRequestNotTheSpec(@TempDir Path dir) throws Exception {
+    String id = E2eSupport.id("exectermspec");
+    runDetached(id);
+    Path bundle = E2eSupport.bundle(cd, id);
+    String address = Files.readString(bundle.resolve("address")).strip();
+    Map<String, Object> process = Json.object(Json.parseObject(Files.readString(bundle.resolve("config.json"))), "process");
+    process.put("terminal", false);
+    process.put("args", List.of("sh", "-c", "test -t 0 && test -t 1 && echo on-a-tty"));
+    Path out = dir.resolve("out.log");
+    try (dev.shim4j.ttrpc.Client conn = dev.shim4j.ttrpc.Client.connect(address)) {
+      TaskTtrpc.Client task = new TaskTtrpc.Client(conn);
+      task.exec(ExecProcessRequest.newBuilder().setId(id).setExecId("tty-by-request").setTerminal(true)
+          .setStdout("file://" + out)
+          .setSpec(Anys.json(Anys.OCI_PROCESS, Json.write(process)))
+          .build());
+      task.start(StartRequest.newBuilder().setId(id).setExecId("tty-by-request").build());
+      WaitResponse w = task.wait(WaitRequest.newBuilder().setId(id).setExecId("tty-by-request").build());
+      assertThat(w.getExitStatus()).isZero();
+      assertThat(E2eSupport.eventually(Duration.ofSeconds(10), () -> readQuietly(out).contains("on-a-tty")))
+          .as(readQuietly(out)).isTrue();
+      task.delete(DeleteRequest.newBuilder().setId(id).setExecId("tty-by-request").build());
+    } finally {
+      killAndRemove(id);
+    }
+  }
+
+  private static String readQuietly(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (java.io.IOException e) {
+      return "";
+    }
+  }
+
   @Test
   @Order(13)
   void pidsListInitAndExecs() throws Exception {
