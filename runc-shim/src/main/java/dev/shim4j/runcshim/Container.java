@@ -349,15 +349,23 @@ final class Container {
   /**
    * A process exited: drain its output, record the exit, then publish it in order: after its
    * start event, and for init after every exec's exit (execs die with init).
+   *
+   * <p>When init is gone from a container without a pid namespace of its own, what is left of
+   * the container is killed first and the output drained after: its children inherited init's
+   * stdio, so their output ends only with them. Draining first would wait out
+   * {@link #DRAIN_TIMEOUT} and answer Wait while they still run.
    */
   private void onExit(ContainerProcess p, Exit exit) {
+    if (p.isInit()) {
+      killAllIfSharedPidNamespace();
+    }
     p.stdio.awaitOutput(DRAIN_TIMEOUT);
     if (!p.markExited(exit.status(), exit.exitedAt())) {
       return;
     }
     p.exited.complete(exit);
     if (p.isInit()) {
-      killLeftovers();
+      killExecs();
     }
     if (p.startRequested) {
       // Start is running or done: its event goes first (a created init killed before any
@@ -376,10 +384,9 @@ final class Container {
 
   /**
    * Init is gone. Without a pid namespace of its own, the container's other processes survive
-   * it: kill them all. Execs are killed too (in a pid namespace the kernel already did), and
-   * init's exit waits for theirs so containerd sees them first.
+   * it: kill them all (in a pid namespace of its own the kernel already did).
    */
-  private void killLeftovers() {
+  private void killAllIfSharedPidNamespace() {
     if (!ownPidNamespace) {
       try {
         runc.kill(id, Signals.SIGKILL, true);
@@ -387,6 +394,13 @@ final class Container {
         LOG.log(Level.DEBUG, "kill --all after init exit of " + id + ": " + e.getMessage());
       }
     }
+  }
+
+  /**
+   * Init is gone: its execs are killed too (most already died with it), and init's exit waits
+   * for theirs so containerd sees them first.
+   */
+  private void killExecs() {
     List<CompletableFuture<Void>> waits = new ArrayList<>();
     for (ContainerProcess e : execs.values()) {
       if (e.status() == Status.RUNNING || e.status() == Status.PAUSED) {

@@ -454,6 +454,52 @@ class RuncShimE2eTest {
     }
   }
 
+  /**
+   * Init killed in the host's pid namespace while its children hold its stdio open: they are
+   * killed first, and the exit comes once they are gone, not after the output drain gave up.
+   */
+  @Test
+  @Order(15)
+  void initExitWithoutAPidNamespaceKillsTheChildrenBeforeTheExit() throws Exception {
+    long base = 5000 + ProcessHandle.current().pid() % 1000 * 2;
+    List<String> children = List.of(Long.toString(base), Long.toString(base + 1));
+    String id = E2eSupport.id("hostpidkids");
+    CtrResult r = run("-d", "--with-ns", "pid:/proc/" + ProcessHandle.current().pid() + "/ns/pid", image, id,
+        "sh", "-c", "sleep " + children.get(0) + " & sleep " + children.get(1) + " & exec sleep 3600");
+    assertThat(r.exitCode()).as(why(r)).isZero();
+    try {
+      assertThat(E2eSupport.eventually(Duration.ofSeconds(20), () -> sleepersOf(children).size() == 2)).isTrue();
+      // ctr 1.6 has no `task wait`: Wait on the shim's socket, as containerd's would.
+      String address = Files.readString(E2eSupport.bundle(cd, id).resolve("address")).strip();
+      try (dev.shim4j.ttrpc.Client conn = dev.shim4j.ttrpc.Client.connect(address)) {
+        TaskTtrpc.Client task = new TaskTtrpc.Client(conn);
+        CompletableFuture<List<Long>> aliveAtExit = CompletableFuture.supplyAsync(() -> {
+          try {
+            task.wait(WaitRequest.newBuilder().setId(id).build());
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+          return sleepersOf(children);
+        });
+        Thread.sleep(300); // the Wait is under way
+        long killed = System.nanoTime();
+        cd.ctrOk("task", "kill", "-s", "KILL", id);
+        assertThat(aliveAtExit.get(60, TimeUnit.SECONDS)).as("children alive when the exit came").isEmpty();
+        Duration took = Duration.ofNanos(System.nanoTime() - killed);
+        assertThat(took).as("the exit waited out the output drain").isLessThan(Container.DRAIN_TIMEOUT);
+      }
+    } finally {
+      killAndRemove(id);
+    }
+  }
+
+  private static List<Long> sleepersOf(List<String> durations) {
+    return ProcessHandle.allProcesses()
+        .filter(h -> durations.stream().anyMatch(d -> ShimProcesses.argv(h.pid()).equals(List.of("sleep", d))))
+        .map(ProcessHandle::pid)
+        .toList();
+  }
+
   // ------------------------------------------------------------------ control
 
   @Test
