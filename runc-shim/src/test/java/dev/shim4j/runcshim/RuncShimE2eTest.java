@@ -401,6 +401,41 @@ class RuncShimE2eTest {
     }
   }
 
+  /**
+   * {@code echo line | ctr task exec ...}: ctr sends CloseIO as soon as its input ends, which may
+   * be before the shim started copying stdin (the input ends after 0 to 0.39 s here, to land in
+   * every part of the exec's start). Every run must still read its line.
+   */
+  @Test
+  @Order(12)
+  void execStdinIsNeverLostToAnEarlyCloseIo() throws Exception {
+    String id = E2eSupport.id("execin60");
+    runDetached(id);
+    int runs = 60;
+    try {
+      String script = "for i in $(seq 1 " + runs + "); do"
+          + " out=$( (echo line-$i; sleep 0.$((i % 4))$((i % 10))) | timeout 30 " + ctrLine("task", "exec", "--exec-id") + " in$i " + id
+          + " sh -c 'read x; echo $x' 2>&1); echo \"$i:$out\"; done";
+      Process p = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true).start();
+      CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
+        try {
+          return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+          return "";
+        }
+      });
+      assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
+      List<String> lines = out.get(10, TimeUnit.SECONDS).lines().toList();
+      List<String> expected = new ArrayList<>();
+      for (int i = 1; i <= runs; i++) {
+        expected.add(i + ":line-" + i);
+      }
+      assertThat(lines).isEqualTo(expected);
+    } finally {
+      killAndRemove(id);
+    }
+  }
+
   @Test
   @Order(13)
   void pidsListInitAndExecs() throws Exception {
@@ -621,8 +656,8 @@ class RuncShimE2eTest {
           .isInstanceOfSatisfying(TtrpcException.class, e -> assertThat(e.code()).isEqualTo(Code.NOT_FOUND));
       assertThatThrownBy(() -> task.delete(DeleteRequest.newBuilder().setId(id).build()))
           .isInstanceOfSatisfying(TtrpcException.class, e -> assertThat(e.code()).isEqualTo(Code.FAILED_PRECONDITION));
-      assertThatThrownBy(() -> task.resizePty(ResizePtyRequest.newBuilder().setId(id).setWidth(80).setHeight(24).build()))
-          .isInstanceOfSatisfying(TtrpcException.class, e -> assertThat(e.code()).isEqualTo(Code.FAILED_PRECONDITION));
+      // A process without a terminal has nothing to resize: OK, as containerd's runc shim answers.
+      task.resizePty(ResizePtyRequest.newBuilder().setId(id).setWidth(80).setHeight(24).build());
       assertThatThrownBy(() -> task.exec(ExecProcessRequest.newBuilder().setId(id).setExecId("bad")
               .setSpec(Any.newBuilder().setTypeUrl(Anys.OCI_PROCESS).setValue(ByteString.copyFromUtf8("not json"))).build()))
           .isInstanceOfSatisfying(TtrpcException.class, e -> assertThat(e.code()).isEqualTo(Code.INVALID_ARGUMENT));
@@ -826,6 +861,55 @@ class RuncShimE2eTest {
     } finally {
       killAndRemove(id);
     }
+  }
+
+  /**
+   * A create that runc refuses (no such binary): runc's error comes back in Create's error, and
+   * the container's stderr gets none of it (ctr would print it twice).
+   */
+  @Test
+  @Order(45)
+  void aFailedCreateKeepsRuncsErrorOffTheContainersStderr() throws Exception {
+    String helper = E2eSupport.id("failhelper");
+    runDetached(helper);
+    String id = E2eSupport.id("failcreate");
+    Path helperBundle = E2eSupport.bundle(cd, helper);
+    Path bundle = Files.createDirectories(cd.dir().resolve("bundle-" + id));
+    Map<String, Object> spec = Json.parseObject(Files.readString(helperBundle.resolve("config.json")));
+    Json.object(spec, "process").put("args", List.of("/nonexistent"));
+    Json.object(spec, "root").put("path", helperBundle.resolve("rootfs").toString());
+    Json.object(spec, "linux").put("cgroupsPath", "/" + cd.namespace() + "/" + id);
+    Files.writeString(bundle.resolve("config.json"), Json.write(spec));
+    Path stderr = bundle.resolve("stderr");
+    dev.shim4j.sys.Fds.mkfifo(stderr, 0600);
+    String address = Files.readString(helperBundle.resolve("address")).strip();
+    try (dev.shim4j.sys.FdInputStream containerStderr = new dev.shim4j.sys.FdInputStream(
+            dev.shim4j.sys.Fds.openFifoNonBlocking(stderr, dev.shim4j.sys.Fds.O_RDONLY));
+        dev.shim4j.ttrpc.Client conn = dev.shim4j.ttrpc.Client.connect(address)) {
+      TaskTtrpc.Client task = new TaskTtrpc.Client(conn);
+      assertThatThrownBy(() -> task.create(CreateTaskRequest.newBuilder().setId(id).setBundle(bundle.toString())
+              .setStderr(stderr.toString()).build()))
+          .isInstanceOf(TtrpcException.class)
+          .hasMessageContaining("/nonexistent");
+      // The shim closed its end of the FIFO: what it copied there, then end of file.
+      CompletableFuture<String> copied = CompletableFuture.supplyAsync(() -> {
+        try {
+          return new String(containerStderr.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+          return e.toString();
+        }
+      });
+      assertThat(copied.get(20, TimeUnit.SECONDS)).isEmpty();
+    } finally {
+      killAndRemove(helper);
+    }
+
+    // And as ctr shows it: the error once.
+    String viaCtr = E2eSupport.id("failctr");
+    CtrResult r = run("--rm", image, viaCtr, "/nonexistent");
+    assertThat(r.exitCode()).as(why(r)).isNotZero();
+    assertThat(r.stderr().split("stat /nonexistent", -1).length - 1).as(r.stderr()).isEqualTo(1);
+    cd.ctr("container", "rm", viaCtr);
   }
 
   @Test
