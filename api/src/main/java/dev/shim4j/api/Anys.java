@@ -51,6 +51,7 @@ public final class Anys {
       Map.entry("dev.shim4j.api.types", "containerd.types"),
       Map.entry("dev.shim4j.api.types.task", "containerd.v1.types"),
       Map.entry("dev.shim4j.api.runc.options", "containerd.runc.v1"),
+      Map.entry("dev.shim4j.api.runc.linux", "containerd.linux.runc"),
       Map.entry("dev.shim4j.api.runtimeoptions.v1", "runtimeoptions.v1"),
       Map.entry("dev.shim4j.api.cgroups.v1", "io.containerd.cgroups.v1"),
       Map.entry("dev.shim4j.api.cgroups.v2", "io.containerd.cgroups.v2"),

@@ -91,6 +91,17 @@ class WireNumbersTest {
   }
 
   @Test
+  void olderRuncCreateOptionsOneToThirteen() {
+    Descriptor d = dev.shim4j.api.runc.linux.CreateOptions.getDescriptor();
+    assertThat(d.getFullName()).isEqualTo("containerd.linux.runc.CreateOptions");
+    assertThat(fields(d)).containsExactly(
+        "no_pivot_root=1:bool", "open_tcp=2:bool", "external_unix_sockets=3:bool", "terminal=4:bool",
+        "file_locks=5:bool", "empty_namespaces=6:repeated string", "cgroups_mode=7:string",
+        "no_new_keyring=8:bool", "shim_cgroup=9:string", "io_uid=10:uint32", "io_gid=11:uint32",
+        "criu_work_path=12:string", "criu_image_path=13:string");
+  }
+
+  @Test
   void deleteResponseIsWhatTheShimPrints() {
     assertThat(fields(DeleteResponse.getDescriptor())).containsExactly(
         "pid=1:uint32", "exit_status=2:uint32", "exited_at=3:google.protobuf.Timestamp");

@@ -266,13 +266,7 @@ final class Container {
     if (execs.containsKey(execId)) {
       throw TtrpcException.alreadyExists("exec " + execId + " already exists in container " + id);
     }
-    Any spec = req.getSpec();
-    byte[] json = spec.getValue().toByteArray();
-    try {
-      Json.parseObject(spec.getValue().toStringUtf8());
-    } catch (IllegalArgumentException e) {
-      throw TtrpcException.invalidArgument("exec " + execId + ": spec is not a JSON OCI Process: " + e.getMessage());
-    }
+    byte[] json = execSpec(execId, req.getSpec(), req.getTerminal());
     ProcessStdio stdio = ProcessStdio.open(id + "-" + execId, req.getTerminal(), req.getStdin(),
         req.getStdout(), req.getStderr(), id, namespace, config.options.getIoUid(), config.options.getIoGid());
     ContainerProcess p = new ContainerProcess(id, execId, json, stdio);
@@ -281,6 +275,27 @@ final class Container {
       throw TtrpcException.alreadyExists("exec " + execId + " already exists in container " + id);
     }
     publisher.publish(Topics.TASK_EXEC_ADDED, TaskExecAdded.newBuilder().setContainerId(id).setExecId(execId).build());
+  }
+
+  /**
+   * The process.json runc gets for an exec: the request's spec with {@code terminal} taken from
+   * the request. containerd's client sets the request's terminal and sends the spec as the
+   * caller built it, so the two can disagree; runc refuses a console socket for a process whose
+   * spec says no terminal ("cannot use console socket if runc will not detach or allocate tty"),
+   * and the request is what the stdio was opened for. The spec is rewritten only when they differ.
+   */
+  static byte[] execSpec(String execId, Any spec, boolean terminal) {
+    Map<String, Object> process;
+    try {
+      process = Json.parseObject(spec.getValue().toStringUtf8());
+    } catch (IllegalArgumentException e) {
+      throw TtrpcException.invalidArgument("exec " + execId + ": spec is not a JSON OCI Process: " + e.getMessage());
+    }
+    if (Boolean.valueOf(terminal).equals(process.getOrDefault("terminal", false))) {
+      return spec.getValue().toByteArray();
+    }
+    process.put("terminal", terminal);
+    return Json.write(process).getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /** Start of an exec: runc exec --detach; publishes /tasks/exec-started. */
@@ -334,15 +349,23 @@ final class Container {
   /**
    * A process exited: drain its output, record the exit, then publish it in order: after its
    * start event, and for init after every exec's exit (execs die with init).
+   *
+   * <p>When init is gone from a container without a pid namespace of its own, what is left of
+   * the container is killed first and the output drained after: its children inherited init's
+   * stdio, so their output ends only with them. Draining first would wait out
+   * {@link #DRAIN_TIMEOUT} and answer Wait while they still run.
    */
   private void onExit(ContainerProcess p, Exit exit) {
+    if (p.isInit()) {
+      killAllIfSharedPidNamespace();
+    }
     p.stdio.awaitOutput(DRAIN_TIMEOUT);
     if (!p.markExited(exit.status(), exit.exitedAt())) {
       return;
     }
     p.exited.complete(exit);
     if (p.isInit()) {
-      killLeftovers();
+      killExecs();
     }
     if (p.startRequested) {
       // Start is running or done: its event goes first (a created init killed before any
@@ -361,10 +384,9 @@ final class Container {
 
   /**
    * Init is gone. Without a pid namespace of its own, the container's other processes survive
-   * it: kill them all. Execs are killed too (in a pid namespace the kernel already did), and
-   * init's exit waits for theirs so containerd sees them first.
+   * it: kill them all (in a pid namespace of its own the kernel already did).
    */
-  private void killLeftovers() {
+  private void killAllIfSharedPidNamespace() {
     if (!ownPidNamespace) {
       try {
         runc.kill(id, Signals.SIGKILL, true);
@@ -372,6 +394,13 @@ final class Container {
         LOG.log(Level.DEBUG, "kill --all after init exit of " + id + ": " + e.getMessage());
       }
     }
+  }
+
+  /**
+   * Init is gone: its execs are killed too (most already died with it), and init's exit waits
+   * for theirs so containerd sees them first.
+   */
+  private void killExecs() {
     List<CompletableFuture<Void>> waits = new ArrayList<>();
     for (ContainerProcess e : execs.values()) {
       if (e.status() == Status.RUNNING || e.status() == Status.PAUSED) {

@@ -33,6 +33,17 @@ import java.util.concurrent.TimeoutException;
  * <p>Lifecycle: {@link #open}, hand {@link #childIo()} to runc, then {@link #childStarted()} (our
  * copies of the child's ends are closed so EOF can arrive), {@link #attachConsole} in terminal
  * mode, {@link #awaitOutput} after the exit, {@link #close()} on delete.
+ *
+ * <p>Copies start only once runc created the process ({@link #childStarted()}): until then the
+ * pipes hold nothing but what runc itself printed (a failed create's error, which goes back in
+ * the RPC's error and must not reach the container's stderr too), and the stdin FIFO stays
+ * unopened, so a client's writes wait for the process instead of for nobody.
+ *
+ * <p>Stdin: the copy reads the FIFO to end of file, and the FIFO ends only when every writer has
+ * closed it. We hold a writer of our own from the copy's start until CloseIO, so a client that
+ * closes and reopens the FIFO does not end the process's input, and CloseIO does not cut data
+ * that is already in the FIFO: the process reads all of it, then EOF (once the client's own
+ * writer is closed too). A CloseIO before the copy starts is remembered and applied at its start.
  */
 final class ProcessStdio implements AutoCloseable {
   private static final Logger LOG = ShimLogging.logger(ProcessStdio.class);
@@ -49,17 +60,24 @@ final class ProcessStdio implements AutoCloseable {
   /** Descriptors we own until close. */
   private final List<AutoCloseable> owned = new ArrayList<>();
   private final List<CompletableFuture<Void>> outputCopies = new ArrayList<>();
+  /** Output copies set up by {@link #open}, started by {@link #childStarted()}. */
+  private final List<PendingCopy> pendingCopies = new ArrayList<>();
 
   private Stdio childStdin = Stdio.devNull();
   private Stdio childStdout = Stdio.devNull();
   private Stdio childStderr = Stdio.devNull();
 
-  /** Where stdin comes from (FIFO) and where it goes (pipe or pty), copied by one thread. */
-  private InputStream stdinSource;
+  /** The stdin FIFO, or null for none; opened when its copy starts. */
+  private Path stdinFifo;
+  /** Where stdin goes: the process's pipe (the pty master's copy is made at attach). */
   private OutputStream stdinSink;
+  /** Our writer of the stdin FIFO, held until CloseIO; -1 when none. Guarded by this. */
+  private int stdinWriter = -1;
+  /** CloseIO(stdin) was asked for. Guarded by this. */
+  private boolean stdinCloseRequested;
   /** Where the pty's output goes in terminal mode (stdout's sink); may be null for none. */
   private OutputStream terminalOutSink;
-  private int console = -1;
+  private volatile int console = -1;
   private int ioUid;
   private int ioGid;
   private volatile boolean closed;
@@ -122,8 +140,7 @@ final class ProcessStdio implements AutoCloseable {
     StdioTarget err = StdioTarget.parse(stderrSpec);
 
     if (in instanceof StdioTarget.Fifo f) {
-      // The read side opens at once (no writer needed); reads then block until data or EOF.
-      stdinSource = own(new FdInputStream(Fds.openFifoNonBlocking(f.path(), Fds.O_RDONLY)));
+      stdinFifo = f.path();
       if (!terminal) {
         Fds.Pipe p = ownedPipe();
         childStdin = Stdio.fd(childEnd(p.readFd()));
@@ -167,7 +184,7 @@ final class ProcessStdio implements AutoCloseable {
       // O_RDWR: never blocks on open and never EPIPEs while containerd (re)attaches a reader.
       FdOutputStream sink = new FdOutputStream(Fds.openFifoReadWrite(f.path()));
       Fds.Pipe p = ownedPipe();
-      startCopy(stream, new FdInputStream(p.readFd()), sink, true);
+      pendingCopies.add(new PendingCopy(stream, new FdInputStream(p.readFd()), sink));
       return Stdio.fd(childEnd(p.writeFd()));
     } else if (t instanceof StdioTarget.File f) {
       return Stdio.fd(childEnd(openLogFile(f.path())));
@@ -273,7 +290,7 @@ final class ProcessStdio implements AutoCloseable {
     return fd;
   }
 
-  private <T extends AutoCloseable> T own(T c) {
+  private synchronized <T extends AutoCloseable> T own(T c) {
     owned.add(c);
     return c;
   }
@@ -285,14 +302,18 @@ final class ProcessStdio implements AutoCloseable {
 
   /**
    * runc has handed the child ends to the process: close ours, so that the output pipes see EOF
-   * when the process (and whatever inherited them) exits, then start copying stdin.
+   * when the process (and whatever inherited them) exits, then start copying output and stdin.
    */
   void childStarted() {
     for (int fd : childEnds) {
       Fds.closeQuietly(fd);
     }
     childEnds.clear();
-    if (!terminal && stdinSource != null) {
+    for (PendingCopy c : pendingCopies) {
+      startCopy(c.stream(), c.source(), c.sink(), true);
+    }
+    pendingCopies.clear();
+    if (!terminal && stdinFifo != null) {
       startStdinCopy(stdinSink);
     }
   }
@@ -301,30 +322,35 @@ final class ProcessStdio implements AutoCloseable {
   void attachConsole(int master) throws IOException {
     this.console = master;
     own(() -> Fds.closeQuietly(master));
-    if (stdinSource != null) {
+    if (stdinFifo != null) {
       startStdinCopy(new FdOutputStream(Fds.dupCloexec(master, 3)));
     }
     OutputStream sink = terminalOutSink == null ? OutputStream.nullOutputStream() : terminalOutSink;
     startCopy("pty", new FdInputStream(Fds.dupCloexec(master, 3)), sink, true);
   }
 
-  /** ResizePty: TIOCSWINSZ on the master. */
+  /**
+   * ResizePty: TIOCSWINSZ on the master. A process without a terminal (or whose pty has not
+   * arrived yet) has nothing to resize: that is no error, as for containerd's own runc shim, so a
+   * client that resizes every process it attaches to does not fail on those without a pty.
+   */
   void resize(int width, int height) throws IOException {
     if (console < 0) {
-      throw new IllegalStateException("process " + name + " has no terminal");
+      return;
     }
     Terminal.setWindowSize(console, new Terminal.WindowSize(height, width));
   }
 
-  /** CloseIO(stdin): the process reads EOF once what was copied is consumed. */
-  void closeStdin() {
-    InputStream src = stdinSource;
-    if (src != null) {
-      try {
-        src.close();
-      } catch (IOException ignored) {
-        // closing a raw fd stream does not fail in a way we could act on
-      }
+  /**
+   * CloseIO(stdin): drops our writer of the stdin FIFO. The process reads what is in the FIFO,
+   * then EOF once the client's writer is closed as well (containerd's clients send CloseIO when
+   * their input ended, then close the FIFO). Before the copy started, remembered for its start.
+   */
+  synchronized void closeStdin() {
+    stdinCloseRequested = true;
+    if (stdinWriter >= 0) {
+      Fds.closeQuietly(stdinWriter);
+      stdinWriter = -1;
     }
   }
 
@@ -348,13 +374,42 @@ final class ProcessStdio implements AutoCloseable {
     }
   }
 
+  /**
+   * Opens the stdin FIFO (the read side, then our writer: the read side exists, so that open
+   * does not wait) and starts copying it into {@code sink}. After an early CloseIO the writer is
+   * closed at once: a writer that came and went makes the FIFO read EOF once drained, even if
+   * the client never opened it. A FIFO that cannot be opened gives the process an empty stdin.
+   */
   private void startStdinCopy(OutputStream sink) {
-    InputStream src = stdinSource;
+    InputStream src;
+    synchronized (this) {
+      try {
+        if (closed) {
+          throw new IOException("stdio closed");
+        }
+        src = own(new FdInputStream(Fds.openFifoNonBlocking(stdinFifo, Fds.O_RDONLY)));
+        stdinWriter = Fds.openFifoNonBlocking(stdinFifo, Fds.O_WRONLY);
+        if (stdinCloseRequested) {
+          Fds.closeQuietly(stdinWriter);
+          stdinWriter = -1;
+        }
+      } catch (IOException e) {
+        if (!closed) {
+          LOG.log(Level.WARNING, "stdin of " + name + ": cannot open " + stdinFifo + ": " + e.getMessage());
+        }
+        try {
+          sink.close();
+        } catch (IOException ignored) {
+          // nothing to do
+        }
+        return;
+      }
+    }
     copyThread(() -> {
       try (sink) {
         src.transferTo(sink);
       } catch (IOException e) {
-        // CloseIO closed the source, or the process went away: both end the copy.
+        // close() closed the source, or the process went away: both end the copy.
       } finally {
         try {
           src.close();
@@ -396,6 +451,9 @@ final class ProcessStdio implements AutoCloseable {
     }, name + "-" + stream);
   }
 
+  /** An output copy from the process's pipe to its target, waiting for the process. */
+  private record PendingCopy(String stream, FdInputStream source, FdOutputStream sink) {}
+
   private static Thread copyThread(Runnable r) {
     return Thread.ofVirtual().start(r);
   }
@@ -405,12 +463,17 @@ final class ProcessStdio implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     closed = true;
     for (int fd : childEnds) {
       Fds.closeQuietly(fd);
     }
     childEnds.clear();
+    for (PendingCopy c : pendingCopies) {
+      c.source().close();
+      c.sink().close();
+    }
+    pendingCopies.clear();
     closeStdin();
     if (stdinSink != null) {
       try {

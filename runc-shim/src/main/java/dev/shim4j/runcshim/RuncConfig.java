@@ -3,6 +3,7 @@ package dev.shim4j.runcshim;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.shim4j.api.Anys;
+import dev.shim4j.api.runc.linux.CreateOptions;
 import dev.shim4j.api.runc.options.Options;
 import dev.shim4j.runc.Json;
 import dev.shim4j.runc.Runc;
@@ -41,9 +42,11 @@ final class RuncConfig {
   /**
    * The options in a Create request: containerd.runc.v1.Options; runtimeoptions.v1.Options, whose
    * TOML (the file at config_path, else config_body) holds them for a runtime containerd does not
-   * know as runc (see {@link RuncOptionsToml}); or nothing (defaults). A config file that cannot
-   * be read or TOML that does not hold options is INVALID_ARGUMENT: the container is not created
-   * with options other than those asked for.
+   * know as runc (see {@link RuncOptionsToml}); containerd.linux.runc.CreateOptions, which
+   * containerd's client sends to such a runtime for WithNoPivotRoot, WithShimCgroup, WithUIDOwner
+   * and the like; or nothing (defaults). Any other type, a config file that cannot be read or
+   * TOML that does not hold options is INVALID_ARGUMENT: the container is not created with
+   * options other than those asked for.
    */
   static RuncConfig fromAny(Any any) throws InvalidProtocolBufferException {
     if (any == null || any.getTypeUrl().isEmpty()) {
@@ -55,7 +58,29 @@ final class RuncConfig {
     if (Anys.is(any, dev.shim4j.api.runtimeoptions.v1.Options.class)) {
       return fromToml(Anys.unpack(any, dev.shim4j.api.runtimeoptions.v1.Options.class));
     }
-    return new RuncConfig(Options.getDefaultInstance());
+    if (Anys.is(any, CreateOptions.class)) {
+      return new RuncConfig(fromCreateOptions(Anys.unpack(any, CreateOptions.class)));
+    }
+    throw TtrpcException.invalidArgument("runtime options of type " + any.getTypeUrl() + " are not runc options;"
+        + " runc4j takes " + Anys.fullName(Options.class) + ", " + Anys.fullName(CreateOptions.class)
+        + " or " + Anys.fullName(dev.shim4j.api.runtimeoptions.v1.Options.class));
+  }
+
+  /**
+   * The older CreateOptions as runc options: the fields both types have. Its criu fields other
+   * than the paths (open_tcp, terminal, ...) describe a restore, which takes them from the
+   * checkpoint instead; its terminal is the request's.
+   */
+  static Options fromCreateOptions(CreateOptions c) {
+    return Options.newBuilder()
+        .setNoPivotRoot(c.getNoPivotRoot())
+        .setNoNewKeyring(c.getNoNewKeyring())
+        .setShimCgroup(c.getShimCgroup())
+        .setIoUid(c.getIoUid())
+        .setIoGid(c.getIoGid())
+        .setCriuWorkPath(c.getCriuWorkPath())
+        .setCriuImagePath(c.getCriuImagePath())
+        .build();
   }
 
   private static RuncConfig fromToml(dev.shim4j.api.runtimeoptions.v1.Options runtime) {

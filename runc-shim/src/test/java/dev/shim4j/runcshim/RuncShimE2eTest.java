@@ -10,18 +10,23 @@ import dev.shim4j.api.cgroups.v1.Metrics;
 import dev.shim4j.api.task.v2.CheckpointTaskRequest;
 import dev.shim4j.api.task.v2.ConnectRequest;
 import dev.shim4j.api.task.v2.ConnectResponse;
+import dev.shim4j.api.task.v2.CreateTaskRequest;
 import dev.shim4j.api.task.v2.DeleteRequest;
 import dev.shim4j.api.task.v2.ExecProcessRequest;
 import dev.shim4j.api.task.v2.KillRequest;
 import dev.shim4j.api.task.v2.ResizePtyRequest;
 import dev.shim4j.api.task.v2.ShutdownRequest;
+import dev.shim4j.api.task.v2.StartRequest;
 import dev.shim4j.api.task.v2.StateRequest;
 import dev.shim4j.api.task.v2.StateResponse;
 import dev.shim4j.api.task.v2.StatsRequest;
 import dev.shim4j.api.task.v2.StatsResponse;
 import dev.shim4j.api.task.v2.TaskTtrpc;
 import dev.shim4j.api.task.v2.UpdateTaskRequest;
+import dev.shim4j.api.task.v2.WaitRequest;
+import dev.shim4j.api.task.v2.WaitResponse;
 import dev.shim4j.api.types.task.Status;
+import dev.shim4j.runc.Json;
 import dev.shim4j.shim.ShimAddress;
 import dev.shim4j.testkit.CtrResult;
 import dev.shim4j.testkit.PrivateContainerd;
@@ -35,6 +40,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -355,6 +361,81 @@ class RuncShimE2eTest {
     }
   }
 
+  /**
+   * containerd's client sends the request's terminal and the process spec as the caller built
+   * it: an Exec with a terminal whose spec says {@code terminal: false} gets a pty all the same.
+   */
+  @Test
+  @Order(12)
+  void execTerminalComesFromTheRequestNotTheSpec(@TempDir Path dir) throws Exception {
+    String id = E2eSupport.id("exectermspec");
+    runDetached(id);
+    Path bundle = E2eSupport.bundle(cd, id);
+    String address = Files.readString(bundle.resolve("address")).strip();
+    Map<String, Object> process = Json.object(Json.parseObject(Files.readString(bundle.resolve("config.json"))), "process");
+    process.put("terminal", false);
+    process.put("args", List.of("sh", "-c", "test -t 0 && test -t 1 && echo on-a-tty"));
+    Path out = dir.resolve("out.log");
+    try (dev.shim4j.ttrpc.Client conn = dev.shim4j.ttrpc.Client.connect(address)) {
+      TaskTtrpc.Client task = new TaskTtrpc.Client(conn);
+      task.exec(ExecProcessRequest.newBuilder().setId(id).setExecId("tty-by-request").setTerminal(true)
+          .setStdout("file://" + out)
+          .setSpec(Anys.json(Anys.OCI_PROCESS, Json.write(process)))
+          .build());
+      task.start(StartRequest.newBuilder().setId(id).setExecId("tty-by-request").build());
+      WaitResponse w = task.wait(WaitRequest.newBuilder().setId(id).setExecId("tty-by-request").build());
+      assertThat(w.getExitStatus()).isZero();
+      assertThat(E2eSupport.eventually(Duration.ofSeconds(10), () -> readQuietly(out).contains("on-a-tty")))
+          .as(readQuietly(out)).isTrue();
+      task.delete(DeleteRequest.newBuilder().setId(id).setExecId("tty-by-request").build());
+    } finally {
+      killAndRemove(id);
+    }
+  }
+
+  private static String readQuietly(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (java.io.IOException e) {
+      return "";
+    }
+  }
+
+  /**
+   * {@code echo line | ctr task exec ...}: ctr sends CloseIO as soon as its input ends, which may
+   * be before the shim started copying stdin (the input ends after 0 to 0.39 s here, to land in
+   * every part of the exec's start). Every run must still read its line.
+   */
+  @Test
+  @Order(12)
+  void execStdinIsNeverLostToAnEarlyCloseIo() throws Exception {
+    String id = E2eSupport.id("execin60");
+    runDetached(id);
+    int runs = 60;
+    try {
+      String script = "for i in $(seq 1 " + runs + "); do"
+          + " out=$( (echo line-$i; sleep 0.$((i % 4))$((i % 10))) | timeout 30 " + ctrLine("task", "exec", "--exec-id") + " in$i " + id
+          + " sh -c 'read x; echo $x' 2>&1); echo \"$i:$out\"; done";
+      Process p = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true).start();
+      CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
+        try {
+          return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+          return "";
+        }
+      });
+      assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
+      List<String> lines = out.get(10, TimeUnit.SECONDS).lines().toList();
+      List<String> expected = new ArrayList<>();
+      for (int i = 1; i <= runs; i++) {
+        expected.add(i + ":line-" + i);
+      }
+      assertThat(lines).isEqualTo(expected);
+    } finally {
+      killAndRemove(id);
+    }
+  }
+
   @Test
   @Order(13)
   void pidsListInitAndExecs() throws Exception {
@@ -406,6 +487,52 @@ class RuncShimE2eTest {
     } finally {
       killAndRemove(id2);
     }
+  }
+
+  /**
+   * Init killed in the host's pid namespace while its children hold its stdio open: they are
+   * killed first, and the exit comes once they are gone, not after the output drain gave up.
+   */
+  @Test
+  @Order(15)
+  void initExitWithoutAPidNamespaceKillsTheChildrenBeforeTheExit() throws Exception {
+    long base = 5000 + ProcessHandle.current().pid() % 1000 * 2;
+    List<String> children = List.of(Long.toString(base), Long.toString(base + 1));
+    String id = E2eSupport.id("hostpidkids");
+    CtrResult r = run("-d", "--with-ns", "pid:/proc/" + ProcessHandle.current().pid() + "/ns/pid", image, id,
+        "sh", "-c", "sleep " + children.get(0) + " & sleep " + children.get(1) + " & exec sleep 3600");
+    assertThat(r.exitCode()).as(why(r)).isZero();
+    try {
+      assertThat(E2eSupport.eventually(Duration.ofSeconds(20), () -> sleepersOf(children).size() == 2)).isTrue();
+      // ctr 1.6 has no `task wait`: Wait on the shim's socket, as containerd's would.
+      String address = Files.readString(E2eSupport.bundle(cd, id).resolve("address")).strip();
+      try (dev.shim4j.ttrpc.Client conn = dev.shim4j.ttrpc.Client.connect(address)) {
+        TaskTtrpc.Client task = new TaskTtrpc.Client(conn);
+        CompletableFuture<List<Long>> aliveAtExit = CompletableFuture.supplyAsync(() -> {
+          try {
+            task.wait(WaitRequest.newBuilder().setId(id).build());
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+          return sleepersOf(children);
+        });
+        Thread.sleep(300); // the Wait is under way
+        long killed = System.nanoTime();
+        cd.ctrOk("task", "kill", "-s", "KILL", id);
+        assertThat(aliveAtExit.get(60, TimeUnit.SECONDS)).as("children alive when the exit came").isEmpty();
+        Duration took = Duration.ofNanos(System.nanoTime() - killed);
+        assertThat(took).as("the exit waited out the output drain").isLessThan(Container.DRAIN_TIMEOUT);
+      }
+    } finally {
+      killAndRemove(id);
+    }
+  }
+
+  private static List<Long> sleepersOf(List<String> durations) {
+    return ProcessHandle.allProcesses()
+        .filter(h -> durations.stream().anyMatch(d -> ShimProcesses.argv(h.pid()).equals(List.of("sleep", d))))
+        .map(ProcessHandle::pid)
+        .toList();
   }
 
   // ------------------------------------------------------------------ control
@@ -529,8 +656,8 @@ class RuncShimE2eTest {
           .isInstanceOfSatisfying(TtrpcException.class, e -> assertThat(e.code()).isEqualTo(Code.NOT_FOUND));
       assertThatThrownBy(() -> task.delete(DeleteRequest.newBuilder().setId(id).build()))
           .isInstanceOfSatisfying(TtrpcException.class, e -> assertThat(e.code()).isEqualTo(Code.FAILED_PRECONDITION));
-      assertThatThrownBy(() -> task.resizePty(ResizePtyRequest.newBuilder().setId(id).setWidth(80).setHeight(24).build()))
-          .isInstanceOfSatisfying(TtrpcException.class, e -> assertThat(e.code()).isEqualTo(Code.FAILED_PRECONDITION));
+      // A process without a terminal has nothing to resize: OK, as containerd's runc shim answers.
+      task.resizePty(ResizePtyRequest.newBuilder().setId(id).setWidth(80).setHeight(24).build());
       assertThatThrownBy(() -> task.exec(ExecProcessRequest.newBuilder().setId(id).setExecId("bad")
               .setSpec(Any.newBuilder().setTypeUrl(Anys.OCI_PROCESS).setValue(ByteString.copyFromUtf8("not json"))).build()))
           .isInstanceOfSatisfying(TtrpcException.class, e -> assertThat(e.code()).isEqualTo(Code.INVALID_ARGUMENT));
@@ -711,6 +838,78 @@ class RuncShimE2eTest {
     assertThat(r.stderr()).contains("runtime options: config_path " + config + " does not exist");
     assertThat(E2eSupport.eventually(Duration.ofSeconds(10), () -> ShimProcesses.serving(id).isEmpty())).isTrue();
     assertThat(cd.ctrOk("container", "ls", "-q").lines()).doesNotContain(id);
+  }
+
+  /**
+   * containerd's client sends the older containerd.linux.runc.CreateOptions to a runtime not
+   * named io.containerd.runc* (here the launcher's path): ctr's --no-pivot and --uidmap reach
+   * the shim through them, into the options it runs runc with and keeps for delete. (runc gives
+   * the stdio of a process to the process's user, so io_uid shows on the pipes only in a user
+   * namespace.)
+   */
+  @Test
+  @Order(44)
+  void olderCreateOptionsFromCtrReachTheShim() throws Exception {
+    String id = E2eSupport.id("createopts");
+    CtrResult r = run("--no-pivot", "--uidmap", "0:4242:1", "-d", image, id, "sleep", "3600");
+    assertThat(r.exitCode()).as(why(r)).isZero();
+    try {
+      Path bundle = E2eSupport.bundle(cd, id);
+      Map<String, Object> options = Json.parseObject(Files.readString(bundle.resolve(RuncConfig.OPTIONS_FILE)));
+      assertThat(Json.bool(options, "no_pivot_root")).as(options.toString()).isTrue();
+      assertThat(Json.number(options, "io_uid")).as(options.toString()).isEqualTo(4242);
+    } finally {
+      killAndRemove(id);
+    }
+  }
+
+  /**
+   * A create that runc refuses (no such binary): runc's error comes back in Create's error, and
+   * the container's stderr gets none of it (ctr would print it twice).
+   */
+  @Test
+  @Order(45)
+  void aFailedCreateKeepsRuncsErrorOffTheContainersStderr() throws Exception {
+    String helper = E2eSupport.id("failhelper");
+    runDetached(helper);
+    String id = E2eSupport.id("failcreate");
+    Path helperBundle = E2eSupport.bundle(cd, helper);
+    Path bundle = Files.createDirectories(cd.dir().resolve("bundle-" + id));
+    Map<String, Object> spec = Json.parseObject(Files.readString(helperBundle.resolve("config.json")));
+    Json.object(spec, "process").put("args", List.of("/nonexistent"));
+    Json.object(spec, "root").put("path", helperBundle.resolve("rootfs").toString());
+    Json.object(spec, "linux").put("cgroupsPath", "/" + cd.namespace() + "/" + id);
+    Files.writeString(bundle.resolve("config.json"), Json.write(spec));
+    Path stderr = bundle.resolve("stderr");
+    dev.shim4j.sys.Fds.mkfifo(stderr, 0600);
+    String address = Files.readString(helperBundle.resolve("address")).strip();
+    try (dev.shim4j.sys.FdInputStream containerStderr = new dev.shim4j.sys.FdInputStream(
+            dev.shim4j.sys.Fds.openFifoNonBlocking(stderr, dev.shim4j.sys.Fds.O_RDONLY));
+        dev.shim4j.ttrpc.Client conn = dev.shim4j.ttrpc.Client.connect(address)) {
+      TaskTtrpc.Client task = new TaskTtrpc.Client(conn);
+      assertThatThrownBy(() -> task.create(CreateTaskRequest.newBuilder().setId(id).setBundle(bundle.toString())
+              .setStderr(stderr.toString()).build()))
+          .isInstanceOf(TtrpcException.class)
+          .hasMessageContaining("/nonexistent");
+      // The shim closed its end of the FIFO: what it copied there, then end of file.
+      CompletableFuture<String> copied = CompletableFuture.supplyAsync(() -> {
+        try {
+          return new String(containerStderr.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+          return e.toString();
+        }
+      });
+      assertThat(copied.get(20, TimeUnit.SECONDS)).isEmpty();
+    } finally {
+      killAndRemove(helper);
+    }
+
+    // And as ctr shows it: the error once.
+    String viaCtr = E2eSupport.id("failctr");
+    CtrResult r = run("--rm", image, viaCtr, "/nonexistent");
+    assertThat(r.exitCode()).as(why(r)).isNotZero();
+    assertThat(r.stderr().split("stat /nonexistent", -1).length - 1).as(r.stderr()).isEqualTo(1);
+    cd.ctr("container", "rm", viaCtr);
   }
 
   @Test

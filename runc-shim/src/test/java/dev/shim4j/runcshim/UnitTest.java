@@ -127,4 +127,98 @@ class UnitTest {
       }
     }
   }
+
+  @Test
+  void olderCreateOptionsAreRuncOptions() throws Exception {
+    var old = dev.shim4j.api.runc.linux.CreateOptions.newBuilder()
+        .setNoPivotRoot(true).setNoNewKeyring(true).setShimCgroup("/shim").setIoUid(7).setIoGid(8)
+        .setCriuWorkPath("/w").setCriuImagePath("/i").setOpenTcp(true).build();
+    Options o = RuncConfig.fromAny(dev.shim4j.api.Anys.pack(old)).options;
+    assertThat(o).isEqualTo(Options.newBuilder()
+        .setNoPivotRoot(true).setNoNewKeyring(true).setShimCgroup("/shim").setIoUid(7).setIoGid(8)
+        .setCriuWorkPath("/w").setCriuImagePath("/i").build());
+  }
+
+  @Test
+  void optionsOfAnUnknownTypeFailTheCreate() {
+    var any = com.google.protobuf.Any.newBuilder().setTypeUrl("example.com/some.Other")
+        .setValue(com.google.protobuf.ByteString.copyFromUtf8("x")).build();
+    assertThatThrownBy(() -> RuncConfig.fromAny(any))
+        .isInstanceOfSatisfying(dev.shim4j.ttrpc.TtrpcException.class,
+            e -> assertThat(e.code()).isEqualTo(dev.shim4j.ttrpc.Code.INVALID_ARGUMENT))
+        .hasMessageContaining("example.com/some.Other");
+  }
+
+  /** What runc prints into the pipes before the process exists (a failed create) stays there. */
+  @Test
+  void outputBeforeTheChildStartedIsNotCopied() throws Exception {
+    Path fifo = dir.resolve("err");
+    dev.shim4j.sys.Fds.mkfifo(fifo, 0600);
+    int reader = dev.shim4j.sys.Fds.openFifoNonBlocking(fifo, dev.shim4j.sys.Fds.O_RDONLY | dev.shim4j.sys.Fds.O_NONBLOCK);
+    try (ProcessStdio io = ProcessStdio.open("t", false, "", "", fifo.toString(), "c1", "ns")) {
+      var err = (dev.shim4j.shim.reaper.Stdio.Fd) io.childIo().stderr();
+      try (var w = new dev.shim4j.sys.FdOutputStream(dev.shim4j.sys.Fds.dup(err.fd()))) {
+        w.write("runc: create failed\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+      Thread.sleep(200);
+    }
+    dev.shim4j.sys.Fds.setNonBlocking(reader, true);
+    try (var r = new dev.shim4j.sys.FdInputStream(reader)) {
+      // the FIFO is empty and its only writer (ours) is gone: end of file, no bytes
+      assertThat(r.readAllBytes()).isEmpty();
+    }
+  }
+
+  /**
+   * Thirty processes at once, each with a client that writes its line into the stdin FIFO and
+   * sends CloseIO right away, racing the process's start: every process reads its whole line,
+   * then end of file, whichever comes first. Every third has no input and sends CloseIO before
+   * the start: its process reads end of file.
+   */
+  @Test
+  void closeIoLetsWhatIsInTheStdinFifoReachTheProcess() throws Exception {
+    int n = 30;
+    try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      List<java.util.concurrent.Future<String>> got = new java.util.ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        int k = i;
+        got.add(pool.submit(() -> {
+          Path fifo = dir.resolve("in-" + k);
+          dev.shim4j.sys.Fds.mkfifo(fifo, 0600);
+          try (ProcessStdio io = ProcessStdio.open("t" + k, false, fifo.toString(), "", "", "c1", "ns")) {
+            var in = (dev.shim4j.shim.reaper.Stdio.Fd) io.childIo().stdin();
+            int child = dev.shim4j.sys.Fds.dup(in.fd());
+            if (k % 3 == 0) {
+              // a client with nothing to send: CloseIO before the start, the FIFO never opened
+              io.closeStdin();
+              io.childStarted();
+              try (var r = new dev.shim4j.sys.FdInputStream(child)) {
+                return "line " + k + "\n" + new String(r.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+              }
+            }
+            var client = pool.submit(() -> {
+              // containerd's client: open (waits for the shim's reader), write, CloseIO, close
+              int w = dev.shim4j.sys.Fds.openFifo(fifo, dev.shim4j.sys.Fds.O_WRONLY, java.time.Duration.ofSeconds(20));
+              try (var out = new dev.shim4j.sys.FdOutputStream(w)) {
+                out.write(("line " + k + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                io.closeStdin();
+              }
+              return null;
+            });
+            if (k % 2 == 0) {
+              Thread.sleep(k % 7); // the start comes a little later for some
+            }
+            io.childStarted();
+            client.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            try (var r = new dev.shim4j.sys.FdInputStream(child)) {
+              return new String(r.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            }
+          }
+        }));
+      }
+      for (int i = 0; i < n; i++) {
+        assertThat(got.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("line " + i + "\n");
+      }
+    }
+  }
 }
