@@ -80,6 +80,13 @@ public final class Server implements AutoCloseable {
   static final int DEFAULT_MAX_CONNECTIONS = 4096;
   static final long DEFAULT_STALL_SECONDS = 10;
   private static final long MAX_ACCEPT_BACKOFF_MILLIS = 1000;
+  /**
+   * Connections the kernel queues before we accept them (capped by net.core.somaxconn), as Go's
+   * listeners ask. Java's default of 50 made a burst of clients fail: a Unix socket connect does
+   * not wait for a full backlog when the socket is non-blocking (Go's, a virtual thread's), it
+   * fails with EAGAIN.
+   */
+  private static final int LISTEN_BACKLOG = 4096;
 
   private final int maxMessageSize;
   private final int maxConnections;
@@ -131,7 +138,7 @@ public final class Server implements AutoCloseable {
   public Server bind(Path path) throws IOException {
     ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     try {
-      listener.bind(UnixDomainSocketAddress.of(path));
+      listener.bind(UnixDomainSocketAddress.of(path), LISTEN_BACKLOG);
       Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
     } catch (IOException | RuntimeException e) {
       listener.close();
