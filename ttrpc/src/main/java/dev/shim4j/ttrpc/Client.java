@@ -322,7 +322,8 @@ public final class Client implements AutoCloseable {
         switch (frame.type()) {
           case Frame.TYPE_RESPONSE -> s.onResponse(frame.payload());
           case Frame.TYPE_DATA -> s.onData(frame);
-          default -> log().fine(() -> "ignoring frame of type " + frame.type());
+          default -> log().fine(
+              () -> "ignoring frame of type " + Byte.toUnsignedInt(frame.type()));
         }
       }
     } catch (IOException e) {

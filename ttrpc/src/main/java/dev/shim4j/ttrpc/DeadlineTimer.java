@@ -96,6 +96,17 @@ final class DeadlineTimer {
     }
   }
 
+  /** Runs {@code task} every {@code periodNanos} until shutdown (a watchdog, not a deadline). */
+  void every(long periodNanos, Runnable task) {
+    executor.scheduleWithFixedDelay(() -> {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        log().log(Level.WARNING, "periodic task failed", e);
+      }
+    }, periodNanos, periodNanos, TimeUnit.NANOSECONDS);
+  }
+
   void shutdown() {
     executor.shutdownNow();
   }

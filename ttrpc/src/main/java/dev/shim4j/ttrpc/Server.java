@@ -19,6 +19,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import jdk.net.ExtendedSocketOptions;
@@ -27,6 +29,34 @@ import jdk.net.UnixDomainPrincipal;
 /**
  * A ttrpc server on Unix domain sockets. Handlers run concurrently (a virtual thread per call),
  * responses are written as they finish, one writer per connection.
+ *
+ * <p><b>Limits.</b> Hostile or broken peers get bounded memory and a clear refusal while the
+ * server goes on serving the others:
+ *
+ * <ul>
+ *   <li>At most {@link Builder#maxConnections} connections (default
+ *       {@value #DEFAULT_MAX_CONNECTIONS}); one more is accepted and closed at once, so its
+ *       client reads end-of-stream (or a reset) before any answer. The listener keeps accepting.
+ *   <li>Frames up to {@link Builder#maxMessageSize} (4 MiB); a bigger one is read past and
+ *       answered RESOURCE_EXHAUSTED. Memory for a frame follows the bytes that arrived, not the
+ *       length announced.
+ *   <li>Per connection at most {@value ServerConnection#MAX_UNANSWERED} calls in flight plus
+ *       answers queued (and two maximal frames' worth of queued answer bytes); beyond that the
+ *       server stops reading the connection until the peer has read half of it back
+ *       (back-pressure: the peer's writes block, nothing is refused).
+ *   <li>A frame started and not completed within {@link Builder#frameStallTimeout} (default
+ *       {@value #DEFAULT_STALL_SECONDS} s) closes its connection. Idle time between frames is
+ *       unlimited.
+ *   <li>No error ends the accept loop: a failed accept (EMFILE, ENFILE, out of memory, ...) is
+ *       logged and retried after a backoff of up to a second.
+ * </ul>
+ *
+ * <p><b>Out of memory.</b> The limits above are what keeps the server within its heap; an
+ * {@link OutOfMemoryError} that happens anyway leaves a process whose threads may have died at
+ * any point (a reader, a writer, a timer), which a shim must not go on pretending to be. The
+ * shim4j launchers therefore run with {@code -XX:+ExitOnOutOfMemoryError}: the shim exits and
+ * containerd sees its connection close, as for any crashed shim. An embedding program should do
+ * the same; this class only makes sure its own accept loop never dies of one.
  *
  * <pre>{@code
  * Server server = Server.builder().register(TaskTtrpc.bind(service)).build();
@@ -47,7 +77,24 @@ public final class Server implements AutoCloseable {
   private final Map<String, ServiceDefinition> services;
   private final List<UnaryInterceptor> interceptors;
   private final PeerPolicy peerPolicy;
+  static final int DEFAULT_MAX_CONNECTIONS = 4096;
+  static final long DEFAULT_STALL_SECONDS = 10;
+  private static final long MAX_ACCEPT_BACKOFF_MILLIS = 1000;
+  /**
+   * Connections the kernel queues before we accept them (capped by net.core.somaxconn), as Go's
+   * listeners ask. Java's default of 50 made a burst of clients fail: a Unix socket connect does
+   * not wait for a full backlog when the socket is non-blocking (Go's, a virtual thread's), it
+   * fails with EAGAIN.
+   */
+  private static final int LISTEN_BACKLOG = 4096;
+
   private final int maxMessageSize;
+  private final int maxConnections;
+  private final long frameStallNanos;
+  /** Connections admitted and not yet closed: admitted by CAS, so never above the limit. */
+  private final AtomicInteger open = new AtomicInteger();
+  private final AtomicBoolean stallWatchStarted = new AtomicBoolean();
+  private volatile boolean refusing;
   private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
   private final List<ServerSocketChannel> listeners = new ArrayList<>();
   private final CountDownLatch terminated = new CountDownLatch(1);
@@ -65,6 +112,8 @@ public final class Server implements AutoCloseable {
     this.interceptors = List.copyOf(b.interceptors);
     this.peerPolicy = b.peerPolicy;
     this.maxMessageSize = b.maxMessageSize;
+    this.maxConnections = b.maxConnections;
+    this.frameStallNanos = b.frameStallTimeout.toNanos();
   }
 
   public static Builder builder() {
@@ -89,7 +138,7 @@ public final class Server implements AutoCloseable {
   public Server bind(Path path) throws IOException {
     ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     try {
-      listener.bind(UnixDomainSocketAddress.of(path));
+      listener.bind(UnixDomainSocketAddress.of(path), LISTEN_BACKLOG);
       Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
     } catch (IOException | RuntimeException e) {
       listener.close();
@@ -144,30 +193,116 @@ public final class Server implements AutoCloseable {
     }
   }
 
+  /**
+   * Accepts until the server stops. Each iteration catches everything: an accept that fails for
+   * lack of file descriptors or memory is retried after a growing pause (the condition usually
+   * passes as connections close), never ends the loop.
+   */
   private void acceptLoop(ServerSocketChannel listener) {
-    while (!stopping) {
-      SocketChannel channel;
+    int failures = 0;
+    while (!stopping && listener.isOpen()) {
       try {
-        channel = listener.accept();
-      } catch (IOException e) {
-        if (!stopping) {
-          log().log(Level.WARNING, "ttrpc accept failed; listener stops", e);
+        SocketChannel channel = listener.accept();
+        failures = 0;
+        admit(channel);
+      } catch (Throwable t) {
+        if (stopping || !listener.isOpen()) {
+          return;
         }
+        long pause = Math.min(MAX_ACCEPT_BACKOFF_MILLIS, 10L << Math.min(failures, 10));
+        failures++;
+        if (failures == 1 || failures % 100 == 0) {
+          logAcceptFailure(t, failures, pause);
+        }
+        try {
+          Thread.sleep(pause);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  private static void logAcceptFailure(Throwable t, int failures, long pause) {
+    try {
+      log().log(Level.WARNING, "ttrpc accept failed (" + failures + " in a row); retrying in "
+          + pause + " ms", t);
+    } catch (Throwable ignored) {
+      // logging itself failed (e.g. out of memory): the loop goes on regardless
+    }
+  }
+
+  private void admit(SocketChannel channel) {
+    boolean admitted = false;
+    ServerConnection connection = null;
+    try {
+      if (!takeSlot()) {
+        refuse(channel);
         return;
       }
+      admitted = true;
       Optional<PeerCredentials> peer = peerOf(channel);
       if (!peerPolicy.allows(peer)) {
         log().fine(() -> "ttrpc peer refused: " + peer);
         closeQuietly(channel);
-        continue;
+        open.decrementAndGet();
+        return;
       }
-      ServerConnection connection = new ServerConnection(this, channel, peer);
+      connection = new ServerConnection(this, channel, peer);
       connections.add(connection);
+      admitted = false; // from here on the connection gives its slot back when it closes
       if (stopping) {
         connection.close();
         return;
       }
       connection.start();
+    } catch (Throwable t) {
+      if (connection != null) {
+        connection.close();
+      } else {
+        closeQuietly(channel);
+      }
+      if (admitted) {
+        open.decrementAndGet();
+      }
+      throw t;
+    }
+  }
+
+  private boolean takeSlot() {
+    while (true) {
+      int n = open.get();
+      if (n >= maxConnections) {
+        return false;
+      }
+      if (open.compareAndSet(n, n + 1)) {
+        refusing = false;
+        return true;
+      }
+    }
+  }
+
+  /** Over the limit: closed at once, so the client sees end-of-stream rather than a hang. */
+  private void refuse(SocketChannel channel) {
+    closeQuietly(channel);
+    if (!refusing) {
+      refusing = true;
+      log().warning(() -> "ttrpc connection limit of " + maxConnections
+          + " reached; refusing new connections until some close");
+    }
+  }
+
+  /** Called by a reader that started to wait inside a frame: makes sure the watchdog runs. */
+  void watchStalls() {
+    if (!stallWatchStarted.get() && stallWatchStarted.compareAndSet(false, true)) {
+      long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), frameStallNanos / 4);
+      timers().every(period, () -> {
+        long now = System.nanoTime();
+        for (ServerConnection c : connections) {
+          c.closeIfStalled(now, frameStallNanos);
+        }
+      });
     }
   }
 
@@ -183,7 +318,7 @@ public final class Server implements AutoCloseable {
   private static void closeQuietly(SocketChannel channel) {
     try {
       channel.close();
-    } catch (IOException ignored) {
+    } catch (IOException | RuntimeException ignored) {
       // refused anyway
     }
   }
@@ -221,7 +356,9 @@ public final class Server implements AutoCloseable {
   }
 
   void connectionClosed(ServerConnection connection) {
-    connections.remove(connection);
+    if (connections.remove(connection)) {
+      open.decrementAndGet();
+    }
     maybeTerminated();
   }
 
@@ -240,6 +377,8 @@ public final class Server implements AutoCloseable {
     private final List<UnaryInterceptor> interceptors = new ArrayList<>();
     private PeerPolicy peerPolicy = PeerPolicy.SAME_USER;
     private int maxMessageSize = Frame.MAX_PAYLOAD;
+    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    private Duration frameStallTimeout = Duration.ofSeconds(DEFAULT_STALL_SECONDS);
 
     public Builder register(ServiceDefinition service) {
       services.add(service);
@@ -264,6 +403,31 @@ public final class Server implements AutoCloseable {
         throw new IllegalArgumentException("maxMessageSize must be positive");
       }
       this.maxMessageSize = bytes;
+      return this;
+    }
+
+    /**
+     * Connections served at once; {@value Server#DEFAULT_MAX_CONNECTIONS} unless set. One more
+     * is accepted and closed at once.
+     */
+    public Builder maxConnections(int connections) {
+      if (connections <= 0) {
+        throw new IllegalArgumentException("maxConnections must be positive");
+      }
+      this.maxConnections = connections;
+      return this;
+    }
+
+    /**
+     * How long a started frame may stay incomplete before its connection is closed;
+     * {@value Server#DEFAULT_STALL_SECONDS} s unless set. Idle time between frames is not
+     * limited.
+     */
+    public Builder frameStallTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("frameStallTimeout must be positive");
+      }
+      this.frameStallTimeout = timeout;
       return this;
     }
 

@@ -12,16 +12,35 @@ import java.io.IOException;
 import java.nio.channels.SocketChannel;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * One accepted connection: a reader thread that decodes frames and dispatches calls, a virtual
  * thread per call, and one {@link FrameWriter} all answers go through.
+ *
+ * <p><b>Back-pressure.</b> The work a peer has asked for and not yet received is bounded: calls
+ * in flight plus answers queued for writing. At {@value #MAX_UNANSWERED} (or at
+ * {@code maxQueuedBytes} of queued answers) the reader stops reading the socket, so the peer's
+ * writes block in its own socket buffer, until that work is down to half. This is correct under
+ * concurrency because of the order of the two sides' steps, all on volatile or atomic variables:
+ * the reader publishes itself in {@link #pausedReader} and only then re-reads the counters
+ * before it parks; every thread that lowers a counter (a finished handler, a writer drain,
+ * {@link #close}) lowers it first and then reads {@link #pausedReader}. So either the reader
+ * sees the lowered count and does not park, or the lowering thread sees the reader and unparks
+ * it (an unpark before the park makes the park return at once). Only the reader raises the count
+ * of calls; handlers can raise the queued answers only by answering calls already counted (or by
+ * stream messages, which the peer reads to make progress anyway).
+ *
+ * <p><b>Stalled frames.</b> The {@link FrameReader} reports since when it has waited for the
+ * rest of a started frame; the server's watchdog closes a connection whose frame stays
+ * incomplete longer than its stall timeout. Waiting between frames is never a stall: a client
+ * may keep a connection idle for hours.
  */
 final class ServerConnection {
   /** Looked up at each (rare) use: see {@code Server.log()}. */
@@ -36,17 +55,25 @@ final class ServerConnection {
    */
   static final int MAX_BACKLOG = 1024;
 
+  /** Calls in flight plus answers queued, per connection, at which the reader stops reading. */
+  static final int MAX_UNANSWERED = 128;
+
   private final Server server;
   private final SocketChannel channel;
   private final Optional<PeerCredentials> peer;
   private final FrameWriter writer;
+  private final FrameReader reader;
+  /** Bytes of queued answers at which the reader stops reading (two maximal frames). */
+  private final long maxQueuedBytes;
+  private final AtomicInteger callsInFlight = new AtomicInteger();
+  /** The reader while it waits for unanswered work to drain; null while it reads. */
+  private volatile Thread pausedReader;
   private final Map<Integer, ServerCall> active = new ConcurrentHashMap<>();
   private final Map<Integer, InboundMessages> inbound = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile boolean draining;
-  /** Frames for {@link #sendDetached}, and whether a thread is writing them. */
-  private final Queue<Frame> detached = new ConcurrentLinkedQueue<>();
-  private final AtomicBoolean detachedWriting = new AtomicBoolean();
+  /** Whether a thread has been started to write what {@link #sendDetached} queued. */
+  private final AtomicBoolean detachedFlush = new AtomicBoolean();
   private int lastStreamId; // reader thread only
 
   ServerConnection(Server server, SocketChannel channel, Optional<PeerCredentials> peer) {
@@ -55,7 +82,10 @@ final class ServerConnection {
     this.peer = peer;
     // Handler threads write their own answers (no thread hop per response); see ServerCall for
     // how their interrupts are kept away from the channel.
-    this.writer = FrameWriter.combining(channel, server.maxMessageSize(), this::writeFailed);
+    this.writer = FrameWriter.combining(channel, server.maxMessageSize(), this::writeFailed,
+        this::wakeReader);
+    this.reader = new FrameReader(channel, server.maxMessageSize(), server::watchStalls);
+    this.maxQueuedBytes = 2L * (server.maxMessageSize() + Frame.HEADER_SIZE);
   }
 
   void start() {
@@ -66,9 +96,9 @@ final class ServerConnection {
   }
 
   private void readLoop() {
-    FrameReader reader = new FrameReader(channel, server.maxMessageSize());
     try {
       while (true) {
+        awaitCapacity();
         Frame frame;
         try {
           frame = reader.read();
@@ -83,11 +113,12 @@ final class ServerConnection {
           case Frame.TYPE_REQUEST -> onRequest(frame);
           case Frame.TYPE_DATA -> onData(frame);
           default -> answer(frame.streamId(), Code.INVALID_ARGUMENT,
-              "unexpected frame type " + frame.type() + " from a client");
+              "unexpected frame type " + Byte.toUnsignedInt(frame.type()) + " from a client");
         }
       }
     } catch (IOException e) {
-      // Truncated frame, reset by the peer or closed by us: the connection is over either way.
+      // Truncated frame, reset by the peer, closed by us (or by the stall watchdog): the
+      // connection is over either way.
       if (!closed.get()) {
         log().log(Level.FINE, "ttrpc connection ends", e);
       }
@@ -152,6 +183,7 @@ final class ServerConnection {
         ? server.timers().schedule(call.deadlineNanos(), () -> expire(call))
         : null;
     InboundMessages in = messages;
+    callsInFlight.incrementAndGet();
     Thread.ofVirtual().start(() -> run(call, method, request, in, timer));
   }
 
@@ -235,6 +267,8 @@ final class ServerConnection {
       }
       active.remove(call.streamId());
       inbound.remove(call.streamId());
+      callsInFlight.decrementAndGet();
+      wakeReader();
       if (draining && active.isEmpty()) {
         closeGracefully();
       }
@@ -325,30 +359,62 @@ final class ServerConnection {
   /**
    * Writes without blocking the caller, in the order of the calls: for the reader (which must
    * keep reading even when the peer is slow to read our answers) and the deadline timer (which
-   * serves every call). One virtual thread drains the queue while it is not empty; a thread per
-   * frame, as before, could write a RESOURCE_EXHAUSTED after the INVALID_ARGUMENTs that the reader
-   * answered to the frames behind it.
+   * serves every call). The frame joins the writer's queue at once (so it counts as unanswered
+   * work and keeps its place in line); a virtual thread flushes the queue unless one is already
+   * about to. That thread clears {@link #detachedFlush} before it flushes, so a frame queued
+   * after its flush looked at the queue finds the flag clear and starts another.
    */
   private void sendDetached(Frame frame) {
-    detached.add(frame);
-    if (detachedWriting.compareAndSet(false, true)) {
-      Thread.ofVirtual().start(this::drainDetached);
+    try {
+      writer.enqueue(frame);
+    } catch (IOException e) {
+      return; // the connection is going away; the reader's end cleans up
+    }
+    if (detachedFlush.compareAndSet(false, true)) {
+      Thread.ofVirtual().start(() -> {
+        detachedFlush.set(false);
+        writer.flush();
+      });
     }
   }
 
-  private void drainDetached() {
-    do {
-      Frame frame;
-      while ((frame = detached.poll()) != null) {
-        try {
-          writer.send(frame);
-        } catch (IOException ignored) {
-          // the connection is going away; the reader's end cleans up
-        }
+  /** Stops reading while too much work is unanswered; see the class comment. */
+  private void awaitCapacity() {
+    if (!overLimit(1)) {
+      return;
+    }
+    pausedReader = Thread.currentThread();
+    try {
+      while (overLimit(2) && !closed.get()) {
+        LockSupport.park(this);
       }
-      detachedWriting.set(false);
-      // a frame queued after the last poll but before the reset finds no drainer: take it on
-    } while (!detached.isEmpty() && detachedWriting.compareAndSet(false, true));
+    } finally {
+      pausedReader = null;
+    }
+  }
+
+  /** Whether the unanswered work is at {@code 1/share} of the limits. */
+  private boolean overLimit(int share) {
+    return callsInFlight.get() + writer.queuedFrames() >= MAX_UNANSWERED / share
+        || writer.queuedBytes() >= maxQueuedBytes / share;
+  }
+
+  /** Called after the unanswered work shrank (or the connection closed). */
+  private void wakeReader() {
+    Thread paused = pausedReader;
+    if (paused != null && (closed.get() || !overLimit(2))) {
+      LockSupport.unpark(paused);
+    }
+  }
+
+  /** Closes the connection if its reader has waited too long inside a frame. */
+  void closeIfStalled(long now, long timeoutNanos) {
+    long since = reader.partialSince();
+    if (since != 0 && now - since > timeoutNanos && !closed.get()) {
+      log().warning(() -> "ttrpc connection closed: a frame stayed incomplete for more than "
+          + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
+      close();
+    }
   }
 
   private boolean sendFromHandler(ServerCall call, Frame frame) {
@@ -408,6 +474,7 @@ final class ServerConnection {
     TtrpcException gone = TtrpcException.unavailable("connection closed");
     inbound.values().forEach(in -> in.fail(gone));
     active.values().forEach(ServerCall::cancel);
+    wakeReader();
     server.connectionClosed(this);
   }
 }

@@ -6,6 +6,7 @@ import java.nio.channels.WritableByteChannel;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -13,28 +14,38 @@ import java.util.concurrent.locks.ReentrantLock;
  * drains the queue into one buffer and writes it, so frames queued meanwhile by others leave in
  * the same system call. After letting go of the lock a drainer looks at the queue again, so a
  * frame queued while the lock was held is never stranded.
+ *
+ * <p>The drainer borrows its buffer from {@link WriteBuffers} for the length of the drain: an
+ * idle connection holds no write buffer. Frames bigger than the buffer are written straight from
+ * their arrays.
+ *
+ * <p>It counts what is queued and not yet taken for writing ({@link #queuedFrames},
+ * {@link #queuedBytes}) in one atomic word, so a reader can stop taking work while a slow peer
+ * leaves answers piling up; {@code onDrained} runs after each drain so such a reader can resume.
  */
 final class CombiningFrameWriter implements FrameWriter {
-  /**
-   * Small: every connection keeps one, and a direct buffer is zeroed (made resident) when
-   * allocated. A node-wide shim holds a connection per container: 256 KB each was ~2.5 MB for 10.
-   * Frames bigger than the buffer are written straight from their arrays.
-   */
-  private static final int BUFFER_SIZE = 16 * 1024;
+  /** {@link #queued} holds frames in its high bits and bytes in its low {@value} bits. */
+  private static final int BYTE_BITS = 40;
+  private static final long ONE_FRAME = 1L << BYTE_BITS;
+  private static final long BYTE_MASK = ONE_FRAME - 1;
 
   private final WritableByteChannel channel;
   private final int maxPayload;
   private final FailureListener onFailure;
+  private final Runnable onDrained;
   private final Queue<Frame> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicLong queued = new AtomicLong();
   private final ReentrantLock lock = new ReentrantLock();
-  private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
+  private ByteBuffer buffer; // guarded by lock; borrowed for one drain
   private volatile IOException failure;
   private volatile boolean stopped;
 
-  CombiningFrameWriter(WritableByteChannel channel, int maxPayload, FailureListener onFailure) {
+  CombiningFrameWriter(WritableByteChannel channel, int maxPayload, FailureListener onFailure,
+      Runnable onDrained) {
     this.channel = channel;
     this.maxPayload = maxPayload;
     this.onFailure = onFailure;
+    this.onDrained = onDrained;
   }
 
   @Override
@@ -43,20 +54,37 @@ final class CombiningFrameWriter implements FrameWriter {
   }
 
   @Override
+  public int queuedFrames() {
+    return (int) (queued.get() >>> BYTE_BITS);
+  }
+
+  @Override
+  public long queuedBytes() {
+    return queued.get() & BYTE_MASK;
+  }
+
+  @Override
   public void enqueue(Frame frame) throws IOException {
     FrameAdmission.check(this, frame, failure, stopped);
+    queued.addAndGet(ONE_FRAME + Frame.HEADER_SIZE + frame.payload().length);
     queue.add(frame);
   }
 
   @Override
   public void send(Frame frame) throws IOException {
     enqueue(frame);
+    flush();
+  }
+
+  @Override
+  public void flush() {
     while (!queue.isEmpty() && lock.tryLock()) {
       try {
         drain();
       } finally {
         lock.unlock();
       }
+      onDrained.run();
     }
   }
 
@@ -66,21 +94,38 @@ final class CombiningFrameWriter implements FrameWriter {
       try {
         drain();
         stopped = true;
+        discardQueued();
       } finally {
         lock.unlock();
       }
     }
     stopped = true;
+    onDrained.run();
+  }
+
+  private Frame poll() {
+    Frame frame = queue.poll();
+    if (frame != null) {
+      queued.addAndGet(-(ONE_FRAME + Frame.HEADER_SIZE + frame.payload().length));
+    }
+    return frame;
+  }
+
+  private void discardQueued() {
+    while (poll() != null) {
+      // dropped: the connection is broken or stopped
+    }
   }
 
   private void drain() {
     if (failure != null || stopped) {
-      queue.clear();
+      discardQueued();
       return;
     }
+    buffer = WriteBuffers.take();
     try {
       Frame frame;
-      while ((frame = queue.poll()) != null) {
+      while ((frame = poll()) != null) {
         byte[] payload = frame.payload();
         if (buffer.remaining() < Frame.HEADER_SIZE + payload.length) {
           writeBuffer();
@@ -98,9 +143,11 @@ final class CombiningFrameWriter implements FrameWriter {
       writeBuffer();
     } catch (IOException e) {
       failure = e;
-      buffer.clear();
-      queue.clear();
+      discardQueued();
       onFailure.writeFailed(e);
+    } finally {
+      WriteBuffers.give(buffer);
+      buffer = null;
     }
   }
 

@@ -50,7 +50,8 @@ public record Frame(int streamId, byte type, byte flags, byte[] payload) {
 
   @Override
   public String toString() {
-    return "Frame[stream=" + Integer.toUnsignedString(streamId) + ", type=" + type + ", flags=0x"
+    return "Frame[stream=" + Integer.toUnsignedString(streamId) + ", type="
+        + Byte.toUnsignedInt(type) + ", flags=0x"
         + Integer.toHexString(flags & 0xff) + ", length=" + payload.length + "]";
   }
 }

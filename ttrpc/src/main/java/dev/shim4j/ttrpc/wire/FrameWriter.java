@@ -30,9 +30,13 @@ public interface FrameWriter {
     return new ThreadFrameWriter(channel, maxPayload, onFailure, threads);
   }
 
+  /**
+   * @param onDrained run after each drain of the queue, e.g. to let a reader that stopped for
+   *     {@link #queuedFrames} resume
+   */
   static FrameWriter combining(WritableByteChannel channel, int maxPayload,
-      FailureListener onFailure) {
-    return new CombiningFrameWriter(channel, maxPayload, onFailure);
+      FailureListener onFailure, Runnable onDrained) {
+    return new CombiningFrameWriter(channel, maxPayload, onFailure, onDrained);
   }
 
   /**
@@ -43,8 +47,21 @@ public interface FrameWriter {
    */
   void send(Frame frame) throws IOException;
 
-  /** Queues a frame that the next {@link #send} or {@link #stop} writes. */
+  /** Queues a frame that the next {@link #send}, {@link #flush} or {@link #stop} writes. */
   void enqueue(Frame frame) throws IOException;
+
+  /** Writes what is queued unless another thread is writing (which then takes it along). */
+  default void flush() {}
+
+  /** Frames handed over and not yet taken for writing; 0 from a writer that does not count. */
+  default int queuedFrames() {
+    return 0;
+  }
+
+  /** Header and payload bytes of {@link #queuedFrames}. */
+  default long queuedBytes() {
+    return 0;
+  }
 
   /** Whether a payload of this size may be sent. */
   default boolean fits(int payloadLength) {
