@@ -51,6 +51,7 @@ public final class Server implements AutoCloseable {
   private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
   private final List<ServerSocketChannel> listeners = new ArrayList<>();
   private final CountDownLatch terminated = new CountDownLatch(1);
+  private final CountDownLatch firstConnection = new CountDownLatch(1);
   private volatile boolean stopping;
   private volatile DeadlineTimer timers;
 
@@ -115,6 +116,11 @@ public final class Server implements AutoCloseable {
     terminated.await();
   }
 
+  /** Waits at most {@code timeout} for a peer the policy allows to connect; true once one has. */
+  public boolean awaitConnection(Duration timeout) throws InterruptedException {
+    return firstConnection.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
   /** Waits at most {@code timeout} for the server to stop; true if it has. */
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
     return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -161,6 +167,7 @@ public final class Server implements AutoCloseable {
         closeQuietly(channel);
         continue;
       }
+      firstConnection.countDown();
       ServerConnection connection = new ServerConnection(this, channel, peer);
       connections.add(connection);
       if (stopping) {
