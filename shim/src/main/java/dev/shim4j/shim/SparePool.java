@@ -86,6 +86,7 @@ final class SparePool {
    */
   List<ProcessId> afterNewDaemon(boolean bySpare) throws Exception {
     return pool.locked(() -> {
+      removeDeadSockets();
       List<ProcessId> spares = alive();
       if (!bySpare && !spares.isEmpty()) {
         stamp(OUTRAN);
@@ -131,6 +132,31 @@ final class SparePool {
       ProcessId.parse(line).filter(ProcessId::isAlive).ifPresent(spares::add);
     }
     return spares;
+  }
+
+  /**
+   * Removes the sockets of spares and daemons that were killed outright (a launcher skips them:
+   * nobody accepts there); a socket whose pid runs again, another process now, stays until that
+   * one is gone too, and is skipped the same way meanwhile.
+   */
+  private void removeDeadSockets() throws IOException {
+    try (var entries = Files.list(pool.dir())) {
+      for (Path entry : entries.toList()) {
+        String name = entry.getFileName().toString();
+        int dot = name.indexOf('.');
+        if (dot < 0 || !(name.startsWith("spare.") || name.startsWith("daemon."))) {
+          continue;
+        }
+        try {
+          long pid = Long.parseLong(name.substring(dot + 1));
+          if (ProcessHandle.of(pid).isEmpty()) {
+            Files.deleteIfExists(entry);
+          }
+        } catch (NumberFormatException e) {
+          // not one of ours
+        }
+      }
+    }
   }
 
   private boolean recent(String name) throws IOException {
