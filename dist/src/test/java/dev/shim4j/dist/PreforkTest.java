@@ -588,18 +588,9 @@ class PreforkTest {
     assertThat(Files.readString(bundle.resolve("log.txt"))).contains(text);
   }
 
-  /**
-   * The pool of this test's starts: {@code SHIM4J_PREFORK_DIR/KEY}, KEY the 64-bit FNV-1a hash of
-   * containerd's address, the runtime and the namespace, as shim4j-start names it.
-   */
+  /** The pool of this test's starts (see {@link PoolDirs}). */
   private Path spares() {
-    String key = "address=" + tmp.resolve("containerd.sock") + "\nruntime=" + SKELETON + "\nnamespace=" + NAMESPACE + "\n";
-    long hash = 0xcbf29ce484222325L;
-    for (byte b : key.getBytes(StandardCharsets.UTF_8)) {
-      hash ^= b & 0xff;
-      hash *= 0x100000001b3L;
-    }
-    return tmp.resolve("prefork").resolve(String.format("%016x", hash));
+    return PoolDirs.of(tmp.resolve("prefork"), tmp.resolve("containerd.sock").toString(), SKELETON, NAMESPACE);
   }
 
   private List<Long> spareSockets() throws IOException {
