@@ -2,6 +2,7 @@
  * shim4j-start: containerd's `start` for a shim4j launcher.
  *
  *   shim4j-start RUNTIME N JAVA_1 ... JAVA_N SHIM_ARG ...
+ *   shim4j-start --pool RUNTIME SHIM_ARG ...     (prints the pool directory of such a start)
  *
  * RUNTIME names the shim (the launcher's name, e.g. runc4j); JAVA_1..JAVA_N is the whole JVM
  * command line up to and with the main class (JAVA_N); the shim's own arguments follow, ending in
@@ -466,7 +467,19 @@ static char **jvm_argv(char **java, int n, char **shim_args, int count, const ch
   return argv;
 }
 
+/* For tools and benchmarks: where the pool of a start with these arguments is. */
+static int print_pool(char *runtime, char **shim_args, int count) {
+  runtime_name = runtime;
+  const char *root = getenv("SHIM4J_PREFORK_DIR");
+  if (root == NULL || *root == '\0') root = "/run/shim4j/prefork";
+  char key[8192], name[32];
+  if (pool_key(shim_args, count, key, sizeof key, name, sizeof name) != 0) return 1;
+  printf("%s/%s\n", root, name);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 3 && strcmp(argv[1], "--pool") == 0) return print_pool(argv[2], argv + 3, argc - 3);
   if (argc < 4) {
     fprintf(stderr, "usage: shim4j-start RUNTIME N JAVA_1 ... JAVA_N SHIM_ARG ...\n");
     return 2;
