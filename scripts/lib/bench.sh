@@ -121,46 +121,59 @@ bench_ratio() {
   awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'
 }
 
-# bench_await_daemon NAME NAMESPACE: waits (up to 5 s) until a daemon of launcher NAME in
-# NAMESPACE answers other launchers' starts (dev.shim4j.shim.WarmStarts, default directory).
+# The pools of pre-started and live daemons that answer starts (see dist/src/main/c/shim4j-start.c):
+# POOL below is either one pool directory (bench_pool) or a SHIM4J_PREFORK_DIR holding pools.
+
+# bench_pool DIST NAME ARGS...: the pool directory of a start of launcher NAME with ARGS
+# (-namespace, -address), under SHIM4J_PREFORK_DIR (default /run/shim4j/prefork).
+bench_pool() {
+  local dist=$1
+  shift
+  "$dist/bin/shim4j-start" --pool "$@"
+}
+
+# bench_await_daemon POOL: waits (up to 5 s) until a daemon answers other launchers' starts there
+# (dev.shim4j.shim.WarmStarts: its socket daemon.PID).
 bench_await_daemon() {
   local _
   for _ in $(seq 50); do
-    compgen -G "/run/shim4j/prefork/$1/$2/daemons/*/request" > /dev/null && return 0
+    compgen -G "$1/daemon.*" > /dev/null && return 0
+    compgen -G "$1/*/daemon.*" > /dev/null && return 0
     sleep 0.1
   done
   return 0
 }
 
-# bench_await_spare DIR: waits (up to 15 s) until a pre-started daemon under DIR (a
-# SHIM4J_PREFORK_DIR) is ready and warm: a slot NAME/NAMESPACE/PID with its request FIFO and a
-# live PID, none of whose warm-up threads ("warmup-*", see InProcessStart) runs any more (a spare
-# takes starts from the moment it has booted, before its warm-up is through).
+# bench_await_spare POOL: waits (up to 15 s) until a pre-started daemon there is ready and warm:
+# its socket spare.PID bound by a live PID, none of whose warm-up threads ("warmup-*", see
+# InProcessStart) runs any more (a spare takes starts from the moment its socket is bound).
 bench_await_spare() {
-  local slot _
+  local socket pid _
   for _ in $(seq 150); do
-    for slot in "$1"/*/*/*; do
-      [[ -p $slot/request ]] && kill -0 "${slot##*/}" 2>/dev/null || continue
-      grep -qs '^warmup-' /proc/"${slot##*/}"/task/*/comm || return 0
+    for socket in "$1"/spare.* "$1"/*/spare.*; do
+      [[ -S $socket ]] || continue
+      pid=${socket##*.}
+      kill -0 "$pid" 2>/dev/null || continue
+      grep -qs '^warmup-' /proc/"$pid"/task/*/comm || return 0
     done
     sleep 0.1
   done
   return 0
 }
 
-# bench_prefork_pids DIR: the spares of DIR (a SHIM4J_PREFORK_DIR/NAME/NAMESPACE) and the daemons
-# that were spares there: their command line carries -Ddev.shim4j.prefork=DIR (not an -id).
+# bench_prefork_pids POOL: the spares of POOL and the daemons started from it (cold starts, spares
+# adopted, daemons spawned): their command line carries -Ddev.shim4j.pool=POOL...
 bench_prefork_pids() {
-  grep -lzx -- "-Ddev.shim4j.prefork=$1" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3 || true
+  grep -lz -- "-Ddev.shim4j.pool=$1" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3 || true
 }
 
-# bench_reap_adopted DIR: kills the daemons that were spares of DIR (see bench_prefork_pids); the
-# spares waiting (their slot DIR/PID is there) or booting (DIR/spawning names them) live on.
+# bench_reap_adopted POOL: kills the daemons that were spares of POOL (see bench_prefork_pids);
+# the spares, booting or waiting (their command line still ends in prefork), live on.
 bench_reap_adopted() {
-  local pid booting=""
-  { read -r booting < "$1/spawning"; } 2>/dev/null || true
+  local pid last
   for pid in $(bench_prefork_pids "$1"); do
-    [[ -d $1/$pid || $pid == "$booting" ]] || kill -9 "$pid" 2>/dev/null || true
+    last=$(tr '\0' '\n' < "/proc/$pid/cmdline" 2>/dev/null | grep -v '^$' | tail -1)
+    [[ $last == prefork ]] || kill -9 "$pid" 2>/dev/null || true
   done
 }
 
@@ -179,9 +192,9 @@ bench_await_launchers() {
   done
 }
 
-# bench_kill_spares DIR: kills the spares of DIR and the daemons that were spares (they carry
-# -Ddev.shim4j.prefork=DIR/... on their command line, not the container's -id).
+# bench_kill_spares POOL: kills the spares of POOL and every daemon started from it (they carry
+# -Ddev.shim4j.pool=POOL... on their command line).
 bench_kill_spares() {
   [[ -n $1 ]] || return 0 # no directory yet: nothing of ours to kill
-  pkill -9 -f -- "-Ddev.shim4j.prefork=$1/" || true
+  pkill -9 -f -- "-Ddev.shim4j.pool=$1" || true
 }

@@ -70,6 +70,15 @@ has_class() {
   return 1
 }
 
+# --- bin/shim4j-start: the launchers' `start` (dist/src/main/c/shim4j-start.c) -------------------
+cc=${CC:-cc}
+if ! command -v "$cc" >/dev/null; then
+  log "no C compiler ($cc): install one (e.g. gcc) or set CC; bin/shim4j-start is built from $build/../c/shim4j-start.c"
+  exit 1
+fi
+"$cc" -O2 -Wall -Wextra -Werror -o "$bin/shim4j-start" "$build/../c/shim4j-start.c"
+log "bin/shim4j-start"
+
 # --- launchers -----------------------------------------------------------------------------------
 declare -A training=()
 names=()

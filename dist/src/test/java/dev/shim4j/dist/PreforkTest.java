@@ -8,12 +8,15 @@ import dev.shim4j.api.task.v2.TaskTtrpc;
 import dev.shim4j.ttrpc.CallOptions;
 import dev.shim4j.ttrpc.Client;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,10 +37,12 @@ import org.junit.jupiter.api.io.TempDir;
  * The distribution's launcher with pre-started daemons ("spares"; see dev.shim4j.shim.Prefork):
  * with SHIM4J_PREFORK=1 a cold start leaves a spare behind, the next start is answered by it and
  * it becomes that start's daemon; a spare in another environment declines; a dead spare's
- * directory is skipped; a spare goes when the process it was started for (containerd) does. By
+ * socket is skipped; a spare goes when the process it was started for (containerd) does. By
  * default a spare follows only the second new daemon within the idle time; with 0 none does. Two
- * spares while starts outrun one.
+ * spares while starts outrun one. Tens of starts at once at one spare: one answer each, one
+ * adoption, and no daemon left that nobody connected to.
  * Also the launcher's other path: a live daemon answers starts (dev.shim4j.shim.WarmStarts).
+ * The pool's files are in {@link #spares()}: dist/src/main/c/shim4j-start.c says how it is named.
  */
 class PreforkTest {
   private static final Duration DEADLINE = Duration.ofSeconds(30);
@@ -72,14 +77,14 @@ class PreforkTest {
 
     assertThat(second).isNotEqualTo(first);
     assertThat(shimPid(second)).isEqualTo(spare);
-    assertThat(spares().resolve(Long.toString(spare))).doesNotExist();
+    assertThat(spares().resolve("spare." + spare)).doesNotExist();
     assertThat(ProcessHandle.of(spare).orElseThrow().info().command()).isPresent();
     long next = awaitSpare(Optional.of(spare));
     assertThat(next).isNotEqualTo(spare);
     // ps shows it as the daemon of its container, as a cold start's daemon: not "... prefork"
     List<String> argv = awaitCommandLineEndingIn(spare, "start");
     assertThat(String.join(" ", argv)).contains("-id prefork-test-2 ")
-        .contains("-Ddev.shim4j.prefork=" + spares()).doesNotContain("prefork.watch");
+        .contains("-Ddev.shim4j.pool=" + spares()).doesNotContain("prefork.watch");
   }
 
   /**
@@ -145,8 +150,8 @@ class PreforkTest {
 
     assertThat(again).isEqualTo(first);
     assertThat(shimPid(again)).isEqualTo(daemon);
-    Path slot = spares().resolve(Long.toString(spare));
-    awaitRearmed(slot);
+    Path slot = spares().resolve("spare." + spare);
+    assertThat(slot).exists();
     assertThat(awaitSpare(Optional.empty())).isEqualTo(spare);
     // and it still becomes the daemon of the next start that needs one
     String other = start(preforkEnv(), "another");
@@ -164,59 +169,93 @@ class PreforkTest {
     String address = start(other);
 
     assertThat(shimPid(address)).isNotEqualTo(spare);
-    assertThat(spares().resolve(Long.toString(spare)).resolve("request")).exists();
-    assertThat(spares().resolve(Long.toString(spare)).resolve("taken")).doesNotExist();
+    assertThat(spares().resolve("spare." + spare)).exists();
+    assertThat(ProcessHandle.of(spare).map(ProcessHandle::isAlive)).contains(true);
   }
 
-  /** A launcher gives up after 2 s and starts cold: a claim older than that must not be served. */
+  /**
+   * A connection that says nothing, or garbage, and goes (a launcher killed half way) leaves the
+   * spare as it was: there is no claim it could be stuck with; the next start adopts it.
+   */
   @Test
-  void aSpareSaysNoToAClaimItsLauncherHasGivenUpOn() throws Exception {
+  void aLauncherThatVanishesLeavesTheSpareReadyForTheNext() throws Exception {
     start(preforkEnv());
     long spare = awaitSpare(Optional.empty());
-    Path slot = spares().resolve(Long.toString(spare));
-    Files.createFile(slot.resolve("taken"));
-    Files.setLastModifiedTime(slot.resolve("taken"),
-        FileTime.from(Instant.now().minusSeconds(10)));
-
-    // a stand-in launcher the spare would accept: its environment, stdio copies on 3..5
-    ProcessBuilder standIn = new ProcessBuilder("bash", "-c",
-        "exec 3</dev/null 4>/dev/null 5>/dev/null; sleep 30");
-    standIn.environment().putAll(preforkEnv());
-    Process launcher = standIn.start();
-    try (RandomAccessFile reply = new RandomAccessFile(slot.resolve("reply").toFile(), "rw");
-        OutputStream request = Files.newOutputStream(slot.resolve("request"))) {
-      request.write((launcher.pid() + "\0" + tmp + "\0" + "1\0start\0")
-          .getBytes(StandardCharsets.UTF_8));
-      request.flush();
-
-      assertThat(reply.readLine()).isEqualTo("no");
-    } finally {
-      launcher.destroyForcibly();
+    Path socket = spares().resolve("spare." + spare);
+    try (SocketChannel silent = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+      // connected, and gone without a word
     }
+    try (SocketChannel garbage = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+      garbage.write(ByteBuffer.wrap("S4J1\u007f\u007f\u007f\u007f".getBytes(StandardCharsets.ISO_8859_1)));
+    }
+
+    assertThat(shimPid(start(preforkEnv()))).isEqualTo(spare);
+  }
+
+  /** Tens of starts at once at one spare: each gets one answer, one adopts it, none is left over. */
+  @Test
+  void tensOfStartsAtOnceGetOneAnswerEachAndOneAdoptsTheSpare() throws Exception {
+    Map<String, String> env = preforkEnv();
+    env.put("SHIM4J_WARM_STARTS", "0");
+    env.put("SHIM4J_JAVA_OPTS", "-Ddev.shim4j.daemon.first-connection-ms=4000");
+    start(env);
+    long spare = awaitSpare(Optional.empty());
+    int starts = 20;
+    List<Path> bundles = new ArrayList<>();
+    for (int i = 0; i < starts; i++) {
+      bundles.add(bundle());
+    }
+    List<String> addresses = new ArrayList<>();
+    try (ExecutorService threads = Executors.newFixedThreadPool(starts)) {
+      List<Future<String>> answers = new ArrayList<>();
+      for (Path bundle : bundles) {
+        answers.add(threads.submit(() -> start(bundle, env, "many-" + bundle.getFileName(), List.of())));
+      }
+      for (Future<String> answer : answers) {
+        addresses.add(answer.get()); // (each checked to be exactly one address)
+      }
+    }
+    assertThat(addresses).doesNotHaveDuplicates();
+    assertThat(String.join(" ", awaitCommandLineEndingIn(spare, "start"))).as("adopted").contains("-id many-");
+    // the adopted spare serves one of them; nobody connects to the others' daemons, so they go
     long deadline = System.nanoTime() + DEADLINE.toNanos();
-    while (Files.exists(slot.resolve("taken")) && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    assertThat(slot.resolve("taken")).doesNotExist();
-    assertThat(ProcessHandle.of(spare)).isPresent();
+    List<ProcessHandle> left;
+    do {
+      Thread.sleep(200);
+      left = ProcessHandle.allProcesses()
+          .filter(p -> p.info().arguments().map(args -> String.join(" ", args).contains("-id many-"))
+              .orElse(false))
+          .toList();
+    } while (!left.isEmpty() && System.nanoTime() < deadline);
+    assertThat(left).as("daemons nobody connected to").isEmpty();
+    assertThat(ProcessHandle.of(spare).map(ProcessHandle::isAlive)).as("the adopted spare went too")
+        .isNotEqualTo(Optional.of(true));
   }
 
   @Test
-  void aDeadSparesSlotIsSkippedThenRemoved() throws Exception {
+  void aDeadSparesSocketIsSkippedThenRemoved() throws Exception {
     Process gone = new ProcessBuilder("true").start();
     gone.waitFor();
-    Path slot = Files.createDirectories(spares().resolve(Long.toString(gone.pid())));
-    assertThat(new ProcessBuilder("mkfifo", slot.resolve("request").toString(), slot.resolve("reply").toString())
-        .start().waitFor()).isZero();
+    Path socket = spares().resolve("spare." + gone.pid());
+    bindAndClose(socket);
 
     long began = System.nanoTime();
     String address = start(preforkEnv());
 
-    assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(2));
+    assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(5));
     assertThat(shimPid(address)).isPositive();
-    assertThat(slot.resolve("taken")).doesNotExist();
-    awaitSpare(Optional.empty()); // the launcher counted the spares before it started this one
-    assertThat(slot).doesNotExist();
+    awaitSpare(Optional.empty()); // the pool's bookkeeping ran
+    assertThat(socket).doesNotExist();
+  }
+
+  /** A socket file nobody listens on any more, as a process killed outright leaves. */
+  private void bindAndClose(Path socket) throws IOException {
+    Files.createDirectories(socket.getParent());
+    Files.setPosixFilePermissions(socket.getParent().getParent(), PosixFilePermissions.fromString("rwx------"));
+    Files.setPosixFilePermissions(socket.getParent(), PosixFilePermissions.fromString("rwx------"));
+    try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      listener.bind(UnixDomainSocketAddress.of(socket));
+    }
   }
 
   @Test
@@ -228,9 +267,9 @@ class PreforkTest {
     awaitDaemonSlot(daemon);
 
     assertThat(spareProcesses()).isEmpty();
-    try (Stream<Path> slots = Files.list(spares())) {
-      assertThat(slots.map(slot -> slot.getFileName().toString()))
-          .as("only the daemons' slots for answering starts, no demand noted").containsExactly("daemons");
+    try (Stream<Path> files = Files.list(spares())) {
+      assertThat(files.map(file -> file.getFileName().toString()))
+          .as("no spare, no demand noted").noneMatch(name -> name.startsWith("spare.") || name.equals("demand"));
     }
   }
 
@@ -244,9 +283,8 @@ class PreforkTest {
     Path bundle = bundle();
     start(bundle, env, "first", List.of());
     awaitFile(spares().resolve("demand"));
-    Thread.sleep(1000); // the launcher's background call has had its time
+    Thread.sleep(1000); // the daemon's background call has had its time
     assertThat(spareProcesses()).as("no spare after the first new daemon").isEmpty();
-    assertThat(bundle.resolve(".shim4j-new-daemon")).as("the JVM's word, taken").doesNotExist();
 
     String second = start(env);
 
@@ -255,16 +293,14 @@ class PreforkTest {
   }
 
   /**
-   * A start that finds no spare ready, but one well on its way (started for the container before
-   * it), waits for it: it is ready sooner than a JVM of the start's own would be.
+   * A start that comes while the spare boots (its socket bound, not yet accepting) waits in the
+   * socket's backlog, rather than starting a JVM of its own.
    */
   @Test
-  void aStartWaitsForASpareWellOnItsWay() throws Exception {
+  void aStartWaitsForABootingSpare() throws Exception {
     Map<String, String> env = slowBootEnv();
     start(env);
-    long booting = awaitBootingSpare();
-    awaitAge(booting, Duration.ofMillis(200));
-    assertThat(spares().resolve(Long.toString(booting)).resolve("request")).as("still booting").doesNotExist();
+    long booting = awaitSpare(Optional.empty());
 
     String second = start(env);
 
@@ -272,21 +308,22 @@ class PreforkTest {
   }
 
   /**
-   * A start that comes while the spare is still booting shows that starts outrun one spare: the
-   * launcher records it, and the pool grows to two, started one after the other.
+   * A start that made a new daemon without the spare (it was booting or taken) shows that starts
+   * outrun one spare: the pool records it and grows to two.
    */
   @Test
   void startsThatOutrunTheSpareLeaveTwo() throws Exception {
     Map<String, String> env = slowBootEnv();
+    env.put("SHIM4J_PREFORK_WAIT_MS", "0"); // the second start does not wait for the spare
     start(env);
     awaitBootingSpare();
 
     start(env);
 
-    assertThat(spares().resolve("outran")).exists();
+    awaitFile(spares().resolve("outran"));
     awaitSpares(2);
-    Thread.sleep(2000); // a third would have made its slot by now
-    assertThat(spareSlots()).hasSize(2); // (the spare the second start waited for is its daemon now)
+    Thread.sleep(2000); // a third would have bound its socket by now
+    assertThat(spareProcesses()).hasSize(2);
   }
 
   @Test
@@ -315,7 +352,8 @@ class PreforkTest {
    * spares after every new daemon and no daemon answering starts.
    */
   private Map<String, String> outranSecondsAgo(long seconds) throws IOException {
-    Files.createDirectories(spares());
+    bindAndClose(spares().resolve("spare.0")); // (makes the pool directory)
+    Files.delete(spares().resolve("spare.0"));
     Files.writeString(spares().resolve("outran"), Instant.now().getEpochSecond() - seconds + "\n");
     Map<String, String> env = preforkEnv();
     env.put("SHIM4J_WARM_STARTS", "0");
@@ -336,26 +374,11 @@ class PreforkTest {
   }
 
   /**
-   * Waits until process {@code pid} has run for {@code age}, as the launcher tells it: its start
-   * time in /proc/PID/stat against /proc/uptime (ProcessHandle's start instant goes through the
-   * boot time, rounded to the second).
+   * Containers started together each made a new daemon: the pool's lock has them count each
+   * other's spares, and the ones that went cold beside the first one's spare make it two, no more.
    */
-  private static void awaitAge(long pid, Duration age) throws Exception {
-    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-    long startedTicks = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19]);
-    while (true) {
-      String uptime = Files.readString(Path.of("/proc/uptime")).split(" ")[0];
-      long ranMillis = Long.parseLong(uptime.replace(".", "")) * 10 - startedTicks * 10;
-      if (ranMillis >= age.toMillis()) {
-        return;
-      }
-      Thread.sleep(age.toMillis() - ranMillis);
-    }
-  }
-
-  /** Containers started together would each start a spare before the first has made its slot. */
   @Test
-  void startsTogetherLeaveOneSpare() throws Exception {
+  void startsTogetherLeaveTwoSpares() throws Exception {
     List<Path> bundles = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       bundles.add(bundle());
@@ -370,10 +393,9 @@ class PreforkTest {
       }
     }
 
-    awaitSpare(Optional.empty());
-    Thread.sleep(2000); // any second spare would be booting by now
-    assertThat(spareProcesses()).hasSize(1);
-    assertThat(spares().resolve("spawning")).as("released by the spare").doesNotExist();
+    awaitSpares(2);
+    Thread.sleep(2000); // any third spare would be booting by now
+    assertThat(spareProcesses()).hasSize(2);
   }
 
   /**
@@ -401,7 +423,7 @@ class PreforkTest {
         Thread.sleep(100);
       }
       assertThat(ProcessHandle.of(spare).map(ProcessHandle::isAlive)).isNotEqualTo(Optional.of(true));
-      assertThat(spares().resolve(Long.toString(spare))).doesNotExist();
+      assertThat(spares().resolve("spare." + spare)).doesNotExist();
     } finally {
       containerd.destroyForcibly();
     }
@@ -422,9 +444,8 @@ class PreforkTest {
     String again = start(bundle, other, "pod", List.of());
 
     assertThat(again).isEqualTo(first);
-    Thread.sleep(1000); // the launcher's background call has had its time
+    Thread.sleep(1000); // a daemon's background call would have had its time
     assertThat(spareProcesses()).isEmpty();
-    assertThat(bundle.resolve(".shim4j-new-daemon")).doesNotExist();
   }
 
   /**
@@ -444,7 +465,7 @@ class PreforkTest {
     assertThat(again).isEqualTo(first);
     awaitLogLine(daemonBundle, "answered the start of pod: " + first);
     assertThat(shimPid(again)).isEqualTo(daemon);
-    Thread.sleep(1000); // the launcher's background call has had its time
+    Thread.sleep(1000); // a daemon's background call would have had its time
     assertThat(spareProcesses()).as("no new daemon, so no spare to follow it").isEmpty();
   }
 
@@ -466,7 +487,7 @@ class PreforkTest {
     assertThat(spawned).isNotEqualTo(daemon);
     assertThat(ProcessHandle.of(spawned).flatMap(ProcessHandle::parent).map(ProcessHandle::pid))
         .contains(daemon);
-    // the launcher heard of the new daemon: a second one in a row, so a spare follows by default
+    // the daemon counted the new daemon: a second one in a row, so a spare follows by default
     assertThat(awaitSpare(Optional.empty())).isNotIn(daemon, spawned);
   }
 
@@ -513,17 +534,14 @@ class PreforkTest {
   }
 
   @Test
-  void aKilledDaemonsSlotIsRemoved() throws Exception {
+  void aKilledDaemonsSocketIsSkipped() throws Exception {
     Process gone = new ProcessBuilder("true").start();
     gone.waitFor();
-    Path slot = Files.createDirectories(spares().resolve("daemons").resolve(Long.toString(gone.pid())));
-    assertThat(new ProcessBuilder("mkfifo", slot.resolve("request").toString(), slot.resolve("reply").toString())
-        .start().waitFor()).isZero();
+    bindAndClose(spares().resolve("daemon." + gone.pid()));
 
     String address = start(defaultEnv());
 
     assertThat(shimPid(address)).isPositive();
-    assertThat(slot).doesNotExist();
   }
 
   /** Containerd's environment without SHIM4J_PREFORK: the launcher's defaults. */
@@ -550,7 +568,7 @@ class PreforkTest {
   }
 
   private void awaitDaemonSlot(long daemon) throws Exception {
-    Path request = spares().resolve("daemons").resolve(Long.toString(daemon)).resolve("request");
+    Path request = spares().resolve("daemon." + daemon);
     long deadline = System.nanoTime() + DEADLINE.toNanos();
     while (!Files.exists(request) && System.nanoTime() < deadline) {
       Thread.sleep(50);
@@ -570,60 +588,54 @@ class PreforkTest {
     assertThat(Files.readString(bundle.resolve("log.txt"))).contains(text);
   }
 
+  /** The pool of this test's starts (see {@link PoolDirs}). */
   private Path spares() {
-    return tmp.resolve("prefork").resolve(SKELETON).resolve(NAMESPACE);
+    return PoolDirs.of(tmp.resolve("prefork"), tmp.resolve("containerd.sock").toString(), SKELETON, NAMESPACE);
   }
 
-  /** Waits for a ready spare other than {@code not}; returns its pid. */
+  private List<Long> spareSockets() throws IOException {
+    if (!Files.isDirectory(spares())) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.list(spares())) {
+      return files.map(file -> file.getFileName().toString())
+          .filter(name -> name.matches("spare\\.[0-9]+"))
+          .map(name -> Long.parseLong(name.substring("spare.".length())))
+          .filter(pid -> ProcessHandle.of(pid).isPresent())
+          .toList();
+    }
+  }
+
+  /** Waits for a spare (its socket bound, so starts may come) other than {@code not}; its pid. */
   private long awaitSpare(Optional<Long> not) throws Exception {
     long deadline = System.nanoTime() + DEADLINE.toNanos();
     while (System.nanoTime() < deadline) {
-      if (Files.isDirectory(spares())) {
-        try (Stream<Path> slots = Files.list(spares())) {
-          Optional<Long> ready = slots
-              .filter(slot -> Files.exists(slot.resolve("request")))
-              .map(slot -> Long.parseLong(slot.getFileName().toString()))
-              .filter(pid -> not.map(n -> !n.equals(pid)).orElse(true))
-              .findFirst();
-          if (ready.isPresent()) {
-            return ready.get();
-          }
-        }
+      Optional<Long> ready = spareSockets().stream()
+          .filter(pid -> not.map(n -> !n.equals(pid)).orElse(true))
+          .findFirst();
+      if (ready.isPresent()) {
+        return ready.get();
       }
-      Thread.sleep(100);
+      Thread.sleep(50);
     }
-    throw new AssertionError("no spare became ready in " + spares() + " within " + DEADLINE);
+    throw new AssertionError("no spare in " + spares() + " within " + DEADLINE);
   }
 
-  /** The slots of spares, booting or ready (a spare that became a daemon has removed its own). */
-  private List<Path> spareSlots() throws IOException {
-    try (Stream<Path> slots = Files.list(spares())) {
-      return slots.filter(slot -> slot.getFileName().toString().matches("[0-9]+")).toList();
-    }
-  }
-
-  /** Waits until {@code count} spares are ready. */
+  /** Waits until {@code count} spares have bound their sockets. */
   private void awaitSpares(int count) throws Exception {
     long deadline = System.nanoTime() + DEADLINE.toNanos();
-    long ready = 0;
-    while (System.nanoTime() < deadline) {
-      try (Stream<Path> slots = Files.list(spares())) {
-        ready = slots.filter(slot -> Files.exists(slot.resolve("request"))).count();
-      }
-      if (ready >= count) {
-        return;
-      }
+    while (spareSockets().size() < count && System.nanoTime() < deadline) {
       Thread.sleep(100);
     }
-    assertThat(ready).as("ready spares in " + spares()).isEqualTo(count);
+    assertThat(spareSockets()).as("spares in " + spares()).hasSize(count);
   }
 
-  /** Waits for a spare that is still booting (no FIFOs yet); returns its pid. */
+  /** Waits for a spare process that has not bound its socket yet; returns its pid. */
   private long awaitBootingSpare() throws Exception {
     long deadline = System.nanoTime() + DEADLINE.toNanos();
     while (System.nanoTime() < deadline) {
       Optional<Long> booting = spareProcesses().stream().map(ProcessHandle::pid)
-          .filter(pid -> !Files.exists(spares().resolve(Long.toString(pid)).resolve("request")))
+          .filter(pid -> !Files.exists(spares().resolve("spare." + pid)))
           .findFirst();
       if (booting.isPresent()) {
         return booting.get();
@@ -631,16 +643,6 @@ class PreforkTest {
       Thread.sleep(5);
     }
     throw new AssertionError("no spare booting in " + spares() + " within " + DEADLINE);
-  }
-
-  /** A spare that served a start is ready for the next once its claim is gone. */
-  private void awaitRearmed(Path slot) throws Exception {
-    long deadline = System.nanoTime() + DEADLINE.toNanos();
-    while (Files.exists(slot.resolve("taken")) && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    assertThat(slot.resolve("taken")).doesNotExist();
-    assertThat(slot.resolve("request")).exists();
   }
 
   private String start(Map<String, String> env) throws Exception {

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * The distribution's runc shim launcher under a real containerd 1.6, with starts answered by a
  * JVM that is already up. A live daemon (dev.shim4j.shim.WarmStarts; the tests of it run with
  * spares off, SHIM4J_PREFORK=0): a new container's daemon is spawned by a running one, a
- * container joining the node-wide daemon costs no JVM at all, and the daemons' slots go with them.
+ * container joining the node-wide daemon costs no JVM at all, and the daemons' sockets go with them.
  * A spare (dev.shim4j.shim.Prefork, by default): the third of three containers in a row gets one
  * as its daemon, and a spare goes with its containerd.
  */
@@ -48,7 +48,7 @@ class WarmStartsContainerdTest {
   static void tearDown() throws IOException {
     if (cd != null) {
       cd.close();
-      // what the launchers keep for this namespace: the record of its last new daemon
+      // what the pool keeps for this containerd and namespace: its bookkeeping
       if (Files.isDirectory(spares())) {
         try (var files = Files.walk(spares())) {
           for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
@@ -82,7 +82,6 @@ class WarmStartsContainerdTest {
         .isEqualTo("still\n");
     remove("warm-next");
     awaitGone(next, nextSlot);
-    assertThat(holderSlot.getParent()).as("the daemons' directory, left empty").doesNotExist();
   }
 
   @Test
@@ -96,12 +95,11 @@ class WarmStartsContainerdTest {
     assertThat(daemonOf("row-3")).isEqualTo(spare);
     long next = awaitSpare(spare); // started for the next container
     cd.restart();
-    awaitGone(next, spares().resolve(Long.toString(next)));
+    awaitGone(next, spares().resolve("spare." + next));
     assertThat(cd.ctrOk("task", "exec", "--exec-id", "e1", "row-3", "echo", "served").stdout())
         .as("the adopted spare is a daemon: it outlives containerd").isEqualTo("served\n");
     remove("row-3");
-    Path slot = spares().resolve("daemons").resolve(Long.toString(spare));
-    awaitGone(spare, slot);
+    awaitGone(spare, spares().resolve("daemon." + spare));
   }
 
   @Test
@@ -134,20 +132,22 @@ class WarmStartsContainerdTest {
         .orElseThrow();
   }
 
+  /** The pool of this containerd's starts of runc4j in the test's namespace (see {@link PoolDirs}). */
   private static Path spares() {
-    return Path.of("/run/shim4j/prefork/containerd-shim-runc4j-v2", cd.namespace());
+    return PoolDirs.of(Path.of("/run/shim4j/prefork"), cd.address().toString(), "containerd-shim-runc4j-v2",
+        cd.namespace());
   }
 
-  /** Waits for a ready spare other than {@code not}; returns its pid. */
+  /** Waits for a spare other than {@code not} (its socket bound); returns its pid. */
   private static long awaitSpare(long not) throws Exception {
     long deadline = System.nanoTime() + DEADLINE.toNanos();
     while (System.nanoTime() < deadline) {
       if (Files.isDirectory(spares())) {
-        try (var slots = Files.list(spares())) {
-          var ready = slots.filter(slot -> slot.getFileName().toString().matches("[0-9]+"))
-              .filter(slot -> Files.exists(slot.resolve("request")))
-              .map(slot -> Long.parseLong(slot.getFileName().toString()))
-              .filter(pid -> pid != not)
+        try (var files = Files.list(spares())) {
+          var ready = files.map(file -> file.getFileName().toString())
+              .filter(name -> name.matches("spare\\.[0-9]+"))
+              .map(name -> Long.parseLong(name.substring("spare.".length())))
+              .filter(pid -> pid != not && Procs.isRunning(pid))
               .findFirst();
           if (ready.isPresent()) {
             return ready.get();
@@ -156,17 +156,18 @@ class WarmStartsContainerdTest {
       }
       Thread.sleep(100);
     }
-    throw new AssertionError("no spare became ready in " + spares() + " within " + DEADLINE);
+    throw new AssertionError("no spare in " + spares() + " within " + DEADLINE);
   }
 
+  /** Waits for the socket on which {@code daemon} answers starts; returns it. */
   private static Path awaitSlot(long daemon) throws Exception {
-    Path request = spares().resolve("daemons").resolve(Long.toString(daemon)).resolve("request");
+    Path socket = spares().resolve("daemon." + daemon);
     long deadline = System.nanoTime() + DEADLINE.toNanos();
-    while (!Files.exists(request) && System.nanoTime() < deadline) {
+    while (!Files.exists(socket) && System.nanoTime() < deadline) {
       Thread.sleep(50);
     }
-    assertThat(request).exists();
-    return request.getParent();
+    assertThat(socket).exists();
+    return socket;
   }
 
   private static void awaitGone(long daemon, Path slot) throws Exception {

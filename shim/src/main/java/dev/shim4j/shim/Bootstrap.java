@@ -42,14 +42,16 @@ final class Bootstrap {
   private final PrintStream stderr;
   /** Runs once an in-process start has let go of stdio: containerd has its answer. */
   private final Runnable onAnswered;
+  /** Whether a spare runs this start (see {@link Prefork}), rather than a cold JVM. */
+  private final boolean bySpare;
 
   Bootstrap(String runtimeId, Shim.Factory factory, Map<String, String> env,
       InputStream stdin, PrintStream stdout, PrintStream stderr) {
-    this(runtimeId, factory, env, stdin, stdout, stderr, () -> {});
+    this(runtimeId, factory, env, stdin, stdout, stderr, () -> {}, false);
   }
 
   Bootstrap(String runtimeId, Shim.Factory factory, Map<String, String> env,
-      InputStream stdin, PrintStream stdout, PrintStream stderr, Runnable onAnswered) {
+      InputStream stdin, PrintStream stdout, PrintStream stderr, Runnable onAnswered, boolean bySpare) {
     this.runtimeId = runtimeId;
     this.factory = factory;
     this.env = env;
@@ -57,6 +59,7 @@ final class Bootstrap {
     this.stdout = stdout;
     this.stderr = stderr;
     this.onAnswered = onAnswered;
+    this.bySpare = bySpare;
   }
 
   /**
@@ -178,7 +181,6 @@ final class Bootstrap {
    * stdio is released; then this process serves as a freshly created daemon would.
    */
   private int serveInProcess(Flags startFlags, ServerSocketChannel listener) {
-    InProcessStart.markNewDaemon();
     stdout.close();
     stderr.close();
     try {
@@ -188,6 +190,7 @@ final class Bootstrap {
     }
     InProcessStart.releaseStdio();
     onAnswered.run();
+    SparePool.afterNewDaemonInBackground(bySpare);
     return perform(startFlags.asDaemon(), listener);
   }
 
@@ -291,7 +294,7 @@ final class Bootstrap {
       return new byte[0];
     }
     if (stdin instanceof ByteArrayInputStream inMemory) {
-      return inMemory.readAllBytes(); // read already (see WarmStarts): nothing to wait for
+      return inMemory.readAllBytes(); // read already (see StartResponder): nothing to wait for
     }
     CompletableFuture<byte[]> read = new CompletableFuture<>();
     // A platform thread: starting the virtual-thread scheduler would cost start-up time.

@@ -7,9 +7,6 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -31,13 +28,6 @@ final class InProcessStart {
   /** Set to {@value #IN_PROCESS} by a launcher that has detached {@code start} from containerd. */
   static final String PROPERTY = "dev.shim4j.start";
   static final String IN_PROCESS = "in-process";
-  /**
-   * Set by a launcher to a file that this start creates when it made this process a new daemon,
-   * rather than answering with the address of one already serving the group: the launcher may then
-   * start a spare for the next new daemon (see {@link Prefork}).
-   */
-  static final String NEW_DAEMON_MARKER = "dev.shim4j.start.new-daemon-marker";
-
   private static ServerSocketChannel claimed;
   private static boolean prepared;
 
@@ -97,22 +87,6 @@ final class InProcessStart {
     ServerSocketChannel listener = claimed;
     claimed = null;
     return Optional.ofNullable(listener);
-  }
-
-  /**
-   * Creates the {@link #NEW_DAEMON_MARKER} file, if asked to; before stdio goes, so that the
-   * launcher finds it once it has the answer.
-   */
-  static void markNewDaemon() {
-    String marker = System.getProperty(NEW_DAEMON_MARKER);
-    if (marker == null || marker.isEmpty()) {
-      return;
-    }
-    try {
-      Files.write(Path.of(marker), new byte[0]);
-    } catch (IOException | InvalidPathException e) {
-      // then no spare follows this daemon: only a later container's start is slower
-    }
   }
 
   /**

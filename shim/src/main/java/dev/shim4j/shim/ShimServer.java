@@ -32,6 +32,13 @@ final class ShimServer {
   static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
   /** The last lines must reach the log before the JVM exits; a reader that is gone costs them. */
   static final Duration LOG_FLUSH = Duration.ofSeconds(2);
+  /**
+   * Milliseconds within which a daemon made by {@code start} must see its first connection
+   * (containerd connects right after start answered); default 10 s. A start whose launcher gave
+   * up, or whose containerd died meanwhile, would otherwise leave a daemon nobody ever uses.
+   */
+  static final String FIRST_CONNECTION_PROPERTY = "dev.shim4j.daemon.first-connection-ms";
+  private static final Duration FIRST_CONNECTION = Duration.ofSeconds(10);
 
   private final String runtimeId;
   private final Flags flags;
@@ -76,6 +83,9 @@ final class ShimServer {
           .build();
       log.log(Level.INFO, "server listen started");
       server.serve(listener);
+      if (flags.socketPath().isEmpty()) {
+        exitUnlessConnected(server);
+      }
       log.log(Level.INFO, "server started");
       log.log(Level.INFO, "Shim successfully started, waiting for exit signal...");
       awaitExit();
@@ -135,6 +145,31 @@ final class ShimServer {
     Signals.handle(Signals.SIGTERM, signal -> stop.signal());
     Signals.handle(Signals.SIGINT, signal -> stop.signal());
     Signals.ignore(Signals.SIGPIPE);
+  }
+
+  /**
+   * Ends this daemon when nobody connects within {@link #FIRST_CONNECTION_PROPERTY}: it was made
+   * for a start whose answer never reached containerd (the launcher died, or gave up and started
+   * cold elsewhere), so nothing will ever use it. Not for {@code -socket} runs, started by hand.
+   */
+  private void exitUnlessConnected(Server server) {
+    Duration deadline = FIRST_CONNECTION;
+    try {
+      deadline = Duration.ofMillis(Long.parseLong(System.getProperty(FIRST_CONNECTION_PROPERTY, "10000").trim()));
+    } catch (NumberFormatException e) {
+      // the default
+    }
+    Duration wait = deadline;
+    Thread.ofPlatform().daemon().name("first-connection").start(() -> {
+      try {
+        if (!server.awaitConnection(wait)) {
+          log.log(Level.WARNING, "nobody connected within " + wait.toMillis() + " ms: exiting");
+          stop.signal();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
   }
 
   /** Waits for the shim to want to exit, or for a signal that says it must. */

@@ -5,8 +5,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -21,59 +20,64 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * take milliseconds here, against a cold JVM's ~0.15 s before it can answer. The daemon runs the
  * start's own {@link Shim#startShim} with {@link Daemon#FOR_LAUNCHER} bound.
  *
- * <p>The hand-off is a spare's (a {@link StartSlot}): the launcher passes {@value #PROPERTY}, a
- * daemon listens on its slot there a second after it started serving (off its first container's
- * critical path), and a launcher that found no spare claims one. Unlike a spare, the daemon
- * decides before it touches the launcher's stdout: {@code no} (another environment, or anything
- * that went wrong: the launcher then starts cold), or the answer printed and closed, then
- * {@code ok} and status 0, followed by {@code " new"} when a daemon was spawned for it (the
- * launcher may then start a spare: see {@link Prefork}). It reads the launcher's stdin on the
- * way, so the launcher hands it a copy in a file (or /dev/null) that the cold start can read again.
+ * <p>The daemon listens on {@code daemon.PID} in its {@link PoolDir} ({@link StartResponder}) a
+ * second after it started serving (off its first container's critical path), unless
+ * {@value #ENV}=0. It decides before it answers: a start from another environment, or one it
+ * cannot do here, is declined (the launcher tries the next or starts cold); otherwise it takes
+ * the start and replies with the answer. Starts are answered concurrently: each is the start's
+ * own idempotent work, and {@link Daemon#spawn} binds each group's socket once. A start for which
+ * it spawned a new daemon counts as one for the pool's policy ({@link SparePool}).
  */
 final class WarmStarts {
-  /** The directory of this runtime's and namespace's daemon slots; set by the launcher. */
-  static final String PROPERTY = "dev.shim4j.warm-starts";
+  static final String ENV = "SHIM4J_WARM_STARTS";
   /** Keeps registering off the path of the daemon's own first container (its Create follows). */
   private static final Duration DELAY = Duration.ofSeconds(1);
-  /** A daemon's slot is {@code DIR/NAME/NAMESPACE/daemons/PID}: the directories it may leave empty. */
-  private static final int SLOT_PARENTS = 3;
-  /** containerd writes an options Any or BootstrapParams: a few hundred bytes, not this. */
-  private static final long MAX_STDIN = 1 << 20;
   private static final PrintStream NOWHERE = new PrintStream(OutputStream.nullOutputStream());
 
   private static boolean started;
 
   private WarmStarts() {}
 
-  /** Starts answering in the background when the launcher asked for it; once per process. */
+  /** Starts answering in the background when the launcher named a pool; once per process. */
   static synchronized void startIfConfigured(String runtimeId, Shim.Factory factory) {
-    String dir = System.getProperty(PROPERTY);
-    if (dir == null || dir.isEmpty() || started) {
+    if (System.getProperty(PoolDir.PROPERTY) == null || "0".equals(System.getenv(ENV)) || started) {
       return;
     }
     started = true;
-    Path slots = Path.of(dir);
-    Thread.ofPlatform().daemon().name("warm-starts").start(() -> serve(runtimeId, factory, slots));
+    Thread.ofPlatform().daemon().name("warm-starts").start(() -> serve(runtimeId, factory));
   }
 
-  private static void serve(String runtimeId, Shim.Factory factory, Path dir) {
-    StartSlot slot = null;
+  private static void serve(String runtimeId, Shim.Factory factory) {
     try {
       Thread.sleep(DELAY);
-      slot = StartSlot.reserve(dir, SLOT_PARENTS);
-      StartSlot listening = slot;
-      Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(listening::remove));
-      listening.listen();
-      listening.serve(request -> {
-        Optional<Answered> answered = answer(runtimeId, factory, request);
-        listening.reply(answered.map(Answered::reply).orElse("no\n"));
-        return Optional.empty(); // for as long as this daemon lives
+      Optional<PoolDir> pool = PoolDir.configured();
+      if (pool.isEmpty()) {
+        return;
+      }
+      StartResponder responder = StartResponder.bind(pool.get().socket("daemon", ProcessHandle.current().pid()));
+      Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(responder::close));
+      responder.serve(exchange -> {
+        Optional<Answered> answered = answer(runtimeId, factory, exchange.request());
+        if (answered.isEmpty()) {
+          exchange.decline();
+          return;
+        }
+        exchange.take();
+        exchange.reply(0, answered.get().answer().getBytes(StandardCharsets.UTF_8), new byte[0]);
+        if (answered.get().spawned()) {
+          SparePool.configured().ifPresent(spares -> {
+            try {
+              spares.afterNewDaemon(false);
+            } catch (Exception e) {
+              ShimLogging.logger(WarmStarts.class).log(System.Logger.Level.WARNING,
+                  "cannot start a spare: " + Bootstrap.describe(e));
+            }
+          });
+        }
       });
     } catch (InterruptedException | IOException | RuntimeException e) {
-      // Launchers skip a missing slot: this daemon answers no start from now on.
-      if (slot != null) {
-        slot.remove();
-      }
+      ShimLogging.logger(WarmStarts.class).log(System.Logger.Level.WARNING,
+          "answers no launcher's start: " + Bootstrap.describe(e));
     }
   }
 
@@ -86,54 +90,25 @@ final class WarmStarts {
     }
   }
 
-  /**
-   * A start answered for a launcher: its exit status (0, or 1 when the answer could not be written
-   * whole), and whether a new daemon was spawned for it.
-   */
-  record Answered(int status, boolean spawned) {
-    /** What the launcher reads on the reply FIFO: {@code ok}, then the status and {@code new}. */
-    String reply() {
-      return "ok\n" + status + (spawned ? " new" : "") + "\n";
-    }
-  }
+  /** A start answered for a launcher: the answer, and whether a new daemon was spawned for it. */
+  record Answered(String answer, boolean spawned) {}
 
-  /** Answers {@code request} on its launcher's stdout; empty when the launcher must start cold. */
-  static Optional<Answered> answer(String runtimeId, Shim.Factory factory, StartSlot.Request request) {
+  /** Answers {@code request}; empty when the launcher must go on (another responder, or cold). */
+  static Optional<Answered> answer(String runtimeId, Shim.Factory factory, StartWire.Request request) {
     if (!request.isStart()) {
       return Optional.empty();
     }
-    Optional<String> answer;
+    if (!request.sameEnvironmentAs(System.getenv())) {
+      // its daemon would get this environment, not containerd's of the moment
+      ShimLogging.logger(WarmStarts.class).log(System.Logger.Level.DEBUG,
+          "left a start to a cold start: its launcher runs in another environment");
+      return Optional.empty();
+    }
+    List<String> args = request.startArgs();
     AtomicBoolean spawned = new AtomicBoolean();
-    try {
-      if (!request.fromThisEnvironment()) {
-        // its daemon would get this environment, not containerd's of the moment
-        ShimLogging.logger(WarmStarts.class).log(System.Logger.Level.DEBUG,
-            "left a start to a cold start: its launcher runs in another environment");
-        return Optional.empty();
-      }
-      List<String> args = request.startArgs();
-      // The launcher hands a copy of start's stdin in a file, or /dev/null: never a pipe this
-      // could wait on (its own stdin it keeps for the cold start).
-      Path stdin = request.launcherFd(3);
-      if (!Files.isRegularFile(stdin) && !Files.readSymbolicLink(stdin).equals(Path.of("/dev/null"))
-          || Files.isRegularFile(stdin) && Files.size(stdin) > MAX_STDIN) {
-        return Optional.empty();
-      }
-      answer = new Bootstrap(runtimeId, factory, System.getenv(),
-          new ByteArrayInputStream(Files.readAllBytes(stdin)), NOWHERE, NOWHERE)
-          .answerForLauncher(args, new Daemon.ForLauncher(daemonArgv(args), () -> spawned.set(true)));
-    } catch (IOException | RuntimeException e) {
-      return Optional.empty();
-    }
-    if (answer.isEmpty()) {
-      return Optional.empty();
-    }
-    try (PrintStream out = request.appendTo(4, false)) {
-      out.print(answer.get());
-      out.flush();
-      return Optional.of(new Answered(out.checkError() ? 1 : 0, spawned.get()));
-    } catch (IOException e) {
-      return Optional.empty(); // nothing was written: the cold start answers
-    }
+    Optional<String> answer = new Bootstrap(runtimeId, factory, System.getenv(),
+        new ByteArrayInputStream(request.stdin()), NOWHERE, NOWHERE)
+        .answerForLauncher(args, new Daemon.ForLauncher(daemonArgv(args), () -> spawned.set(true)));
+    return answer.map(text -> new Answered(text, spawned.get()));
   }
 }

@@ -20,8 +20,9 @@ public final class Launchers {
 
     /**
      * Writes {@code dir/name} (mode 0755): {@code exec java --enable-native-access=ALL-UNNAMED
-     * JVMARGS -cp CLASSPATH MAINCLASS "$@"}, except that {@code start} runs detached and in-process
-     * as under the distribution's launcher. Returns its absolute path.
+     * JVMARGS -cp CLASSPATH MAINCLASS "$@"}, except that {@code start} goes through the
+     * distribution's {@code shim4j-start} (see {@link StartLauncher}) as under its launchers.
+     * Returns its absolute path.
      */
     public static Path write(Path dir, String name, String mainClass, List<String> jvmArgs) {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
@@ -31,25 +32,24 @@ public final class Launchers {
         cmd.addAll(jvmArgs);
         cmd.add("-cp");
         cmd.add(testClasspath());
+        cmd.add(mainClass);
         StringBuilder jvm = new StringBuilder();
         for (String word : cmd) {
             jvm.append(' ').append(shellQuote(word));
         }
-        // `start` as the distribution's launcher runs it (dist/src/main/build/launcher.bash): the
-        // JVM that answers becomes the daemon, so tests exercise the production start path.
+        // `start` as the distribution's launcher runs it (dist/src/main/build/launcher.bash): through
+        // the same shim4j-start, so the JVM that answers becomes the daemon, and spares or live
+        // daemons answer when there are, as in production. Off unless the test's containerd
+        // environment turns them on: the end-to-end tests count their shims' processes.
         StringBuilder script = new StringBuilder()
                 .append("#!/bin/bash\n")
                 .append("# Written by the shim4j testkit: runs ").append(mainClass).append(" on the test classpath.\n")
                 .append("if [[ ${!#} == start ]]; then\n")
-                .append("  exec 3<&0\n")
-                .append("  answer=\"\"\n")
-                .append("  IFS= read -r -d '' answer < <(exec setsid -f").append(jvm)
-                .append(" -Ddev.shim4j.start=in-process ").append(shellQuote(mainClass)).append(" \"$@\" <&3 3<&-)\n")
-                .append("  [[ -n $answer ]] || exit 1\n")
-                .append("  printf '%s' \"$answer\"\n")
-                .append("  exit 0\n")
+                .append("  export SHIM4J_PREFORK=${SHIM4J_PREFORK:-0} SHIM4J_WARM_STARTS=${SHIM4J_WARM_STARTS:-0}\n")
+                .append("  exec ").append(shellQuote(StartLauncher.binary().toString())).append(' ')
+                .append(shellQuote(name)).append(' ').append(cmd.size()).append(jvm).append(" \"$@\"\n")
                 .append("fi\n")
-                .append("exec").append(jvm).append(' ').append(shellQuote(mainClass)).append(" \"$@\"\n");
+                .append("exec").append(jvm).append(" \"$@\"\n");
         try {
             Files.createDirectories(dir);
             Path launcher = dir.resolve(name).toAbsolutePath();

@@ -98,6 +98,7 @@ public final class Server implements AutoCloseable {
   private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
   private final List<ServerSocketChannel> listeners = new ArrayList<>();
   private final CountDownLatch terminated = new CountDownLatch(1);
+  private final CountDownLatch firstConnection = new CountDownLatch(1);
   private volatile boolean stopping;
   private volatile DeadlineTimer timers;
 
@@ -162,6 +163,11 @@ public final class Server implements AutoCloseable {
   /** Blocks until the server has stopped (after shutdown or close). */
   public void awaitTermination() throws InterruptedException {
     terminated.await();
+  }
+
+  /** Waits at most {@code timeout} for a peer the policy allows to connect; true once one has. */
+  public boolean awaitConnection(Duration timeout) throws InterruptedException {
+    return firstConnection.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   /** Waits at most {@code timeout} for the server to stop; true if it has. */
@@ -249,6 +255,7 @@ public final class Server implements AutoCloseable {
         open.decrementAndGet();
         return;
       }
+      firstConnection.countDown();
       connection = new ServerConnection(this, channel, peer);
       connections.add(connection);
       admitted = false; // from here on the connection gives its slot back when it closes
