@@ -47,7 +47,6 @@ final class CriConfigToml {
         for (CriHandler h : handlers) {
             handlerToml.append("\n[").append(runtimes).append('.').append(h.name()).append("]\n")
                     .append("  runtime_type = ").append(quote(h.runtimeType())).append('\n');
-            h.runtimePath().ifPresent(p -> handlerToml.append("  runtime_path = ").append(quote(p.toString())).append('\n'));
             handlerToml.append("[").append(runtimes).append('.').append(h.name()).append(".options]\n");
             if (h.takesRuncOptions()) {
                 handlerToml.append("  Root = ").append(quote(runcRoot.toString())).append('\n');

@@ -392,6 +392,10 @@ public final class PrivateContainerd implements AutoCloseable {
             var builder = new ProcessBuilder(release.containerd().toString(), "--config", config.toString());
             // Its own shims (containerd-shim-runc-v2) first: containerd looks shims up on PATH.
             builder.environment().merge("PATH", release.binDir().toString(), (path, bin) -> bin + ":" + path);
+            // And CRI handlers' own shims before those.
+            for (CriHandler h : criHandlers) {
+                h.binary().ifPresent(b -> builder.environment().merge("PATH", b.getParent().toString(), (path, dir) -> dir + ":" + path));
+            }
             containerd = builder
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
