@@ -74,8 +74,12 @@ public final class CriClient implements AutoCloseable {
         BOOTSTRAP_LOG.setLevel(Level.SEVERE);
     }
 
-    /** What one call may take unless the caller says otherwise. */
-    public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(60);
+    /**
+     * What one call may take unless the caller says otherwise: generous, as a RunPodSandbox that
+     * starts a JVM shim among 20 others on a loaded 2-core machine can take tens of seconds; a
+     * hung runtime still fails the test.
+     */
+    public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(120);
 
     private final ManagedChannel channel;
     private final EpollEventLoopGroup loop;
