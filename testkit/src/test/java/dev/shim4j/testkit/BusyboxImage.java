@@ -25,6 +25,12 @@ public final class BusyboxImage {
 
     /** The reference the image is imported under. */
     public static final String REF = "docker.io/shim4j/busybox:test";
+    /**
+     * The pause-like image's reference: busybox whose command sleeps until it is killed, what a
+     * CRI pod's sandbox container runs (CRI stops a sandbox with SIGKILL).
+     */
+    public static final String PAUSE_REF = "docker.io/shim4j/pause:test";
+    private static final List<String> PAUSE_CMD = List.of("/bin/sleep", "2147483647");
 
     static final Path BUSYBOX = Path.of("/bin/busybox");
 
@@ -34,17 +40,27 @@ public final class BusyboxImage {
             "env", "id", "kill", "mkdir", "rm", "touch", "grep", "seq", "printf", "test", "hostname", "stty",
             "tty", "mount", "date", "uname", "find");
 
-    private static Path cached;
+    private static final Map<String, Path> CACHED = new java.util.HashMap<>();
 
     private BusyboxImage() {}
 
     /** The OCI layout tarball, built once per JVM and deleted when the JVM exits. */
-    public static synchronized Path tarball() {
+    public static Path tarball() {
+        return tarball(REF, List.of("/bin/sh"));
+    }
+
+    /** The pause-like image's tarball ({@link #PAUSE_REF}), like {@link #tarball()}. */
+    public static Path pauseTarball() {
+        return tarball(PAUSE_REF, PAUSE_CMD);
+    }
+
+    private static synchronized Path tarball(String ref, List<String> cmd) {
+        Path cached = CACHED.get(ref);
         if (cached == null) {
             try {
                 Path dir = Files.createTempDirectory(Path.of("/tmp"), "s4j-img-");
                 Path tar = dir.resolve("busybox-oci.tar");
-                Files.write(tar, build());
+                Files.write(tar, build(ref, cmd));
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     try {
                         Files.deleteIfExists(tar);
@@ -54,6 +70,7 @@ public final class BusyboxImage {
                     }
                 }));
                 cached = tar;
+                CACHED.put(ref, tar);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot build the busybox OCI image", e);
             }
@@ -61,14 +78,20 @@ public final class BusyboxImage {
         return cached;
     }
 
-    /** The whole OCI layout tarball, in memory (about 2 MB). */
+    /** The whole OCI layout tarball of the busybox image, in memory (about 2 MB). */
     static byte[] build() throws IOException {
+        return build(REF, List.of("/bin/sh"));
+    }
+
+    /** An OCI layout tarball of the busybox root filesystem named {@code ref} whose command is {@code cmd}. */
+    static byte[] build(String ref, List<String> cmd) throws IOException {
         byte[] layer = rootfsLayer();
         String layerDigest = sha256(layer);
         byte[] config = json("""
                 {"architecture":"%s","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],\
-                "Cmd":["/bin/sh"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},\
-                "history":[{"created_by":"shim4j testkit from /bin/busybox"}]}""".formatted(goArch(), layerDigest));
+                "Cmd":[%s],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},\
+                "history":[{"created_by":"shim4j testkit from /bin/busybox"}]}"""
+                .formatted(goArch(), String.join(",", cmd.stream().map(w -> '"' + w + '"').toList()), layerDigest));
         String configDigest = sha256(config);
         byte[] manifest = json("""
                 {"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",\
@@ -80,7 +103,7 @@ public final class BusyboxImage {
                 {"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",\
                 "digest":"sha256:%s","size":%d,"platform":{"architecture":"%s","os":"linux"},\
                 "annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}}]}"""
-                .formatted(manifestDigest, manifest.length, goArch(), REF, REF.substring(REF.lastIndexOf(':') + 1)));
+                .formatted(manifestDigest, manifest.length, goArch(), ref, ref.substring(ref.lastIndexOf(':') + 1)));
 
         var bytes = new ByteArrayOutputStream(layer.length + 16384);
         try (var tar = new TarWriter(bytes)) {

@@ -16,6 +16,13 @@ import java.util.List;
  */
 public final class Launchers {
 
+    /**
+     * The classpath launched JVMs get, if the build sets it: a module's runtime classpath, so a
+     * shim runs on what it ships with and not on test-only jars (the CRI client's grpc and netty
+     * in runc-shim's tests). Unset, the test's own classpath.
+     */
+    public static final String CLASSPATH_PROPERTY = "shim4j.launcher.classpath";
+
     private Launchers() {}
 
     /**
@@ -31,7 +38,7 @@ public final class Launchers {
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.addAll(jvmArgs);
         cmd.add("-cp");
-        cmd.add(testClasspath());
+        cmd.add(classpath());
         cmd.add(mainClass);
         StringBuilder jvm = new StringBuilder();
         for (String word : cmd) {
@@ -62,8 +69,11 @@ public final class Launchers {
     }
 
     /** Absolute entries only: the launcher runs with the bundle as its working directory. */
-    static String testClasspath() {
-        String cp = System.getProperty("java.class.path");
+    static String classpath() {
+        String cp = System.getProperty(CLASSPATH_PROPERTY);
+        if (cp == null || cp.isBlank()) {
+            cp = System.getProperty("java.class.path");
+        }
         var abs = new ArrayList<String>();
         for (String entry : cp.split(java.io.File.pathSeparator)) {
             if (!entry.isEmpty()) {

@@ -22,8 +22,8 @@ import java.util.stream.Stream;
  * A real containerd (the host's {@code containerd} binary) of the test's own: its own root, state,
  * config and sockets in a short temp dir, and a namespace no other instance uses, so parallel
  * instances and the host's own containerd never see each other's containers. Plugins the tests do
- * not need (CRI, exotic snapshotters, tracing, /opt) are disabled so it starts in well under a
- * second and leaves nothing outside its dir.
+ * not need (exotic snapshotters, tracing, /opt, and CRI unless {@link #startWithCri} asks for it)
+ * are disabled so it starts in well under a second and leaves nothing outside its dir.
  *
  * <pre>{@code
  * try (var cd = PrivateContainerd.start()) {
@@ -67,14 +67,18 @@ public final class PrivateContainerd implements AutoCloseable {
     private final Path logFile;
     private final String namespace;
     private final ContainerdRelease release;
+    /** CRI's runtime handlers; empty: CRI is off. */
+    private final List<CriHandler> criHandlers;
     private final List<Process> ctrProcesses = new CopyOnWriteArrayList<>();
     private Process containerd;
     private boolean imageImported;
+    private dev.shim4j.cri.CriClient cri;
     private boolean closed;
 
-    private PrivateContainerd(Path dir, ContainerdRelease release) {
+    private PrivateContainerd(Path dir, ContainerdRelease release, List<CriHandler> criHandlers) {
         this.dir = dir;
         this.release = release;
+        this.criHandlers = List.copyOf(criHandlers);
         this.root = dir.resolve("root");
         this.state = dir.resolve("state");
         // Short names: sockets must fit sun_path (108 bytes), shims' sockets are derived elsewhere.
@@ -95,6 +99,23 @@ public final class PrivateContainerd implements AutoCloseable {
 
     /** Starts a fresh containerd of {@code release} and waits until it answers {@code ctr version}. */
     public static PrivateContainerd start(ContainerdRelease release) {
+        return start(release, List.of());
+    }
+
+    /**
+     * Starts a fresh containerd of {@code release} with CRI on (see {@link CriConfigToml}) and
+     * the runtime handlers {@code handlers}, imports the sandbox image and the busybox image into
+     * CRI's namespace, and waits until CRI answers. Talk to it with {@link #cri()}; the caller
+     * needs module {@code cri} on its test classpath.
+     */
+    public static PrivateContainerd startWithCri(ContainerdRelease release, List<CriHandler> handlers) {
+        if (handlers.isEmpty()) {
+            throw new IllegalArgumentException("CRI needs at least one runtime handler");
+        }
+        return start(release, handlers);
+    }
+
+    private static PrivateContainerd start(ContainerdRelease release, List<CriHandler> criHandlers) {
         Path dir;
         try {
             // /tmp explicitly, not java.io.tmpdir: socket paths must stay short.
@@ -102,11 +123,14 @@ public final class PrivateContainerd implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        var cd = new PrivateContainerd(dir, release);
+        var cd = new PrivateContainerd(dir, release, criHandlers);
         OPEN.add(cd);
         try {
             cd.writeConfig();
             cd.launch();
+            if (!criHandlers.isEmpty()) {
+                cd.prepareCri();
+            }
             return cd;
         } catch (RuntimeException | Error e) {
             try {
@@ -181,9 +205,58 @@ public final class PrivateContainerd implements AutoCloseable {
     }
 
     public List<String> ctrCommand(String... args) {
-        var cmd = new ArrayList<String>(List.of(release.ctr().toString(), "--address", address.toString(), "--namespace", namespace));
+        return ctrCommand(namespace, args);
+    }
+
+    private List<String> ctrCommand(String ns, String... args) {
+        var cmd = new ArrayList<String>(List.of(release.ctr().toString(), "--address", address.toString(), "--namespace", ns));
         cmd.addAll(List.of(args));
         return cmd;
+    }
+
+    /** The containerd namespace CRI keeps its pods and images in. */
+    public static final String CRI_NAMESPACE = "k8s.io";
+
+    /** Whether CRI is on ({@link #startWithCri}). */
+    public boolean criEnabled() { return !criHandlers.isEmpty(); }
+
+    /** A client of this containerd's CRI service, closed with it. */
+    public synchronized dev.shim4j.cri.CriClient cri() {
+        if (!criEnabled()) {
+            throw new IllegalStateException("CRI is off: start with PrivateContainerd.startWithCri");
+        }
+        if (cri == null) {
+            cri = dev.shim4j.cri.CriClient.connect(address);
+        }
+        return cri;
+    }
+
+    /** The busybox image's ref in CRI's namespace (imported at start). */
+    public String criImage() {
+        return BusyboxImage.REF;
+    }
+
+    /**
+     * A pod on the node's network named {@code name} (unique within the test): its logs in this
+     * instance's dir ({@link #podLogDir}), its cgroups under this instance's namespace (removed
+     * by {@link #close()}).
+     */
+    public dev.shim4j.cri.v1.PodSandboxConfig hostNetworkPod(String name) {
+        return dev.shim4j.cri.CriConfigs.hostNetworkPod(name, podLogDir(name), "/" + namespace + "/" + name);
+    }
+
+    /** Where the pod {@code name} of {@link #hostNetworkPod} has its containers' logs. */
+    public Path podLogDir(String name) {
+        return dir.resolve("pods").resolve(name);
+    }
+
+    /** Runs ctr in CRI's namespace and fails with its output unless it exits 0. */
+    public CtrResult ctrCriOk(String... args) {
+        CtrResult r = Commands.run(ctrCommand(CRI_NAMESPACE, args), Map.of(), new byte[0], DEFAULT_CTR_TIMEOUT);
+        if (!r.ok()) {
+            throw new AssertionError(r + "\n--- containerd log tail ---\n" + logTail(40));
+        }
+        return r;
     }
 
     /** The busybox image (see {@link BusyboxImage}), imported into this containerd once; its ref. */
@@ -216,6 +289,9 @@ public final class PrivateContainerd implements AutoCloseable {
         }
         closed = true;
         OPEN.remove(this);
+        if (cri != null) {
+            cri.close();
+        }
         for (Process p : ctrProcesses) {
             p.destroyForcibly();
         }
@@ -227,7 +303,10 @@ public final class PrivateContainerd implements AutoCloseable {
             }
         }
         if (containerd != null && containerd.isAlive()) {
-            removeAllContainers();
+            removeAllContainers(namespace);
+            if (criEnabled()) {
+                removeAllContainers(CRI_NAMESPACE);
+            }
         }
         stopContainerd();
         killLeftoverShims();
@@ -262,10 +341,20 @@ public final class PrivateContainerd implements AutoCloseable {
             "io.containerd.podsandbox.controller.v1.podsandbox",
             "io.containerd.nri.v1.nri");
 
+    /** CRI's plugins in 1.x and 2.x, left on by {@link #startWithCri}. */
+    private static final List<String> CRI_PLUGINS = List.of(
+            "io.containerd.grpc.v1.cri",
+            "io.containerd.cri.v1.images",
+            "io.containerd.cri.v1.runtime",
+            "io.containerd.podsandbox.controller.v1.podsandbox");
+
     private String disabledPlugins() {
         var off = new ArrayList<>(PLUGINS_OFF);
         if (release.atLeast2()) {
             off.addAll(PLUGINS_OFF_2);
+        }
+        if (criEnabled()) {
+            off.removeAll(CRI_PLUGINS);
         }
         return String.join(", ", off.stream().map(p -> '"' + p + '"').toList());
     }
@@ -273,7 +362,7 @@ public final class PrivateContainerd implements AutoCloseable {
     private void writeConfig() {
         String toml = """
                 # Written by the shim4j testkit for one private containerd.
-                version = 2
+                version = %6$d
                 root = "%1$s"
                 state = "%2$s"
                 disabled_plugins = [%5$s]
@@ -289,7 +378,8 @@ public final class PrivateContainerd implements AutoCloseable {
 
                 [plugins."io.containerd.gc.v1.scheduler"]
                   startup_delay = "100ms"
-                """.formatted(root, state, address, ttrpcAddress, disabledPlugins());
+                """.formatted(root, state, address, ttrpcAddress, disabledPlugins(), release.atLeast2() ? 3 : 2)
+                + (criEnabled() ? CriConfigToml.sections(release, dir, criHandlers) : "");
         try {
             Files.writeString(config, toml, StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -302,6 +392,10 @@ public final class PrivateContainerd implements AutoCloseable {
             var builder = new ProcessBuilder(release.containerd().toString(), "--config", config.toString());
             // Its own shims (containerd-shim-runc-v2) first: containerd looks shims up on PATH.
             builder.environment().merge("PATH", release.binDir().toString(), (path, bin) -> bin + ":" + path);
+            // And CRI handlers' own shims before those.
+            for (CriHandler h : criHandlers) {
+                h.binary().ifPresent(b -> builder.environment().merge("PATH", b.getParent().toString(), (path, dir) -> dir + ":" + path));
+            }
             containerd = builder
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
@@ -346,20 +440,47 @@ public final class PrivateContainerd implements AutoCloseable {
 
     // ----- cleanup -----
 
-    private void removeAllContainers() {
+    /**
+     * CRI's images in its namespace: the sandbox image first (CRI never pulls it then) and the
+     * busybox image for containers. Then waits for CRI's RuntimeReady: CRI loads after the
+     * other plugins and its socket service may lag containerd's own answer.
+     */
+    private void prepareCri() {
+        ctrCriOk("images", "import", BusyboxImage.pauseTarball().toString());
+        ctrCriOk("images", "import", BusyboxImage.tarball().toString());
+        Instant deadline = Instant.now().plus(START_DEADLINE);
+        RuntimeException last = null;
+        while (Instant.now().isBefore(deadline)) {
+            try {
+                var conditions = cri().status(false).getStatus().getConditionsList();
+                if (conditions.stream().anyMatch(c -> c.getType().equals("RuntimeReady") && c.getStatus())) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                last = e;
+            }
+            sleep(Duration.ofMillis(100));
+        }
+        throw new IllegalStateException("CRI not ready within " + START_DEADLINE + "\n--- log tail ---\n" + logTail(40), last);
+    }
+
+    private void removeAllContainers(String ns) {
         Duration t = Duration.ofSeconds(20);
-        byte[] none = new byte[0];
-        List<String> tasks = ctr(t, none, "tasks", "ls", "-q").lines();
+        List<String> tasks = ctrIn(ns, t, "tasks", "ls", "-q").lines();
         for (String id : tasks) {
-            ctr(t, none, "tasks", "kill", "--all", "--signal", "SIGKILL", id);
+            ctrIn(ns, t, "tasks", "kill", "--all", "--signal", "SIGKILL", id);
         }
         for (String id : tasks) {
             // Waits for the exit so delete does not race it; a stuck task costs one deadline.
-            ctr(t, none, "tasks", "delete", "--force", id);
+            ctrIn(ns, t, "tasks", "delete", "--force", id);
         }
-        for (String id : ctr(t, none, "containers", "ls", "-q").lines()) {
-            ctr(t, none, "containers", "delete", id);
+        for (String id : ctrIn(ns, t, "containers", "ls", "-q").lines()) {
+            ctrIn(ns, t, "containers", "delete", id);
         }
+    }
+
+    private CtrResult ctrIn(String ns, Duration timeout, String... args) {
+        return Commands.run(ctrCommand(ns, args), Map.of(), new byte[0], timeout);
     }
 
     /**
