@@ -66,12 +66,17 @@ public final class PrivateContainerd implements AutoCloseable {
     private final Path config;
     private final Path logFile;
     private final String namespace;
+    /** Every namespace ctr was run in (see {@link #ctrIn}): close() cleans each. */
+    private final java.util.Set<String> namespaces = new java.util.concurrent.ConcurrentSkipListSet<>();
+    private final java.util.Set<String> imagesImported = new java.util.concurrent.ConcurrentSkipListSet<>();
+    /** Added to containerd's environment, and so to every shim's it starts. */
+    private final Map<String, String> environment;
     private final List<Process> ctrProcesses = new CopyOnWriteArrayList<>();
     private Process containerd;
-    private boolean imageImported;
     private boolean closed;
 
-    private PrivateContainerd(Path dir) {
+    private PrivateContainerd(Path dir, Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
         this.dir = dir;
         this.root = dir.resolve("root");
         this.state = dir.resolve("state");
@@ -81,10 +86,20 @@ public final class PrivateContainerd implements AutoCloseable {
         this.config = dir.resolve("config.toml");
         this.logFile = dir.resolve("containerd.log");
         this.namespace = "s4j-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        this.namespaces.add(namespace);
     }
 
     /** Starts a fresh containerd and waits until it answers {@code ctr version}. */
     public static PrivateContainerd start() {
+        return start(Map.of());
+    }
+
+    /**
+     * Like {@link #start()}, with {@code environment} added to containerd's own: containerd hands
+     * its environment to every shim it runs, so this is how a test sets what a service manager
+     * would set for containerd (e.g. a shim's knobs). Several instances may run at once.
+     */
+    public static PrivateContainerd start(Map<String, String> environment) {
         Path dir;
         try {
             // /tmp explicitly, not java.io.tmpdir: socket paths must stay short.
@@ -92,7 +107,7 @@ public final class PrivateContainerd implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        var cd = new PrivateContainerd(dir);
+        var cd = new PrivateContainerd(dir, environment);
         OPEN.add(cd);
         try {
             cd.writeConfig();
@@ -145,6 +160,18 @@ public final class PrivateContainerd implements AutoCloseable {
         return Commands.run(ctrCommand(args), Map.of(), stdin, stdin.length == 0 ? Duration.ZERO : STDIN_EOF_DELAY, timeout);
     }
 
+    /**
+     * Runs {@code ctr --address A --namespace NAMESPACE args...}: ctr in a namespace other than
+     * this instance's own (e.g. one that another containerd uses as well). {@link #close()} cleans
+     * that namespace as it cleans its own; it must be one no other test uses.
+     */
+    public CtrResult ctrIn(String namespace, Duration timeout, String... args) {
+        namespaces.add(namespace);
+        var cmd = new ArrayList<String>(List.of("ctr", "--address", address.toString(), "--namespace", namespace));
+        cmd.addAll(List.of(args));
+        return Commands.run(cmd, Map.of(), new byte[0], timeout);
+    }
+
     /** Runs ctr and fails with its output unless it exits 0. */
     public CtrResult ctrOk(String... args) {
         CtrResult r = ctr(args);
@@ -175,10 +202,18 @@ public final class PrivateContainerd implements AutoCloseable {
     }
 
     /** The busybox image (see {@link BusyboxImage}), imported into this containerd once; its ref. */
-    public synchronized String busyboxImage() {
-        if (!imageImported) {
-            ctrOk("images", "import", BusyboxImage.tarball().toString());
-            imageImported = true;
+    public String busyboxImage() {
+        return busyboxImageIn(namespace);
+    }
+
+    /** The busybox image, imported into {@code namespace} of this containerd once; its ref. */
+    public synchronized String busyboxImageIn(String namespace) {
+        if (!imagesImported.contains(namespace)) {
+            CtrResult r = ctrIn(namespace, DEFAULT_CTR_TIMEOUT, "images", "import", BusyboxImage.tarball().toString());
+            if (!r.ok()) {
+                throw new AssertionError(r + "\n--- containerd log tail ---\n" + logTail(40));
+            }
+            imagesImported.add(namespace);
         }
         return BusyboxImage.REF;
     }
@@ -190,6 +225,27 @@ public final class PrivateContainerd implements AutoCloseable {
     public synchronized void restart() {
         stopContainerd();
         launch();
+    }
+
+    /**
+     * Stops containerd as a service manager would (SIGTERM, SIGKILL after a grace period) and
+     * leaves it stopped: its shims, containers and dirs stay until {@link #close()}.
+     */
+    public synchronized void stop() {
+        stopContainerd();
+    }
+
+    /** Kills containerd outright (SIGKILL), as a crash would, and waits for it to be gone. */
+    public synchronized void kill() {
+        if (containerd == null || !containerd.isAlive()) {
+            return;
+        }
+        containerd.destroyForcibly();
+        try {
+            containerd.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -215,13 +271,16 @@ public final class PrivateContainerd implements AutoCloseable {
             }
         }
         if (containerd != null && containerd.isAlive()) {
-            removeAllContainers();
+            namespaces.forEach(this::removeAllContainers);
         }
         stopContainerd();
         killLeftoverShims();
+        namespaces.forEach(PrivateContainerd::deleteRuncContainers);
         unmountUnder(dir);
-        removeTree(RUNC_ROOT.resolve(namespace));
-        removeNamespaceCgroups();
+        for (String ns : namespaces) {
+            removeTree(RUNC_ROOT.resolve(ns));
+            removeNamespaceCgroups(ns);
+        }
         removeTree(dir);
         if (Files.exists(dir)) {
             throw new IllegalStateException("could not remove " + dir);
@@ -268,7 +327,9 @@ public final class PrivateContainerd implements AutoCloseable {
 
     private synchronized void launch() {
         try {
-            containerd = new ProcessBuilder("containerd", "--config", config.toString())
+            var builder = new ProcessBuilder("containerd", "--config", config.toString());
+            builder.environment().putAll(environment);
+            containerd = builder
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
@@ -312,19 +373,34 @@ public final class PrivateContainerd implements AutoCloseable {
 
     // ----- cleanup -----
 
-    private void removeAllContainers() {
+    private void removeAllContainers(String ns) {
         Duration t = Duration.ofSeconds(20);
-        byte[] none = new byte[0];
-        List<String> tasks = ctr(t, none, "tasks", "ls", "-q").lines();
+        List<String> tasks = ctrIn(ns, t, "tasks", "ls", "-q").lines();
         for (String id : tasks) {
-            ctr(t, none, "tasks", "kill", "--all", "--signal", "SIGKILL", id);
+            ctrIn(ns, t, "tasks", "kill", "--all", "--signal", "SIGKILL", id);
         }
         for (String id : tasks) {
             // Waits for the exit so delete does not race it; a stuck task costs one deadline.
-            ctr(t, none, "tasks", "delete", "--force", id);
+            ctrIn(ns, t, "tasks", "delete", "--force", id);
         }
-        for (String id : ctr(t, none, "containers", "ls", "-q").lines()) {
-            ctr(t, none, "containers", "delete", id);
+        for (String id : ctrIn(ns, t, "containers", "ls", "-q").lines()) {
+            ctrIn(ns, t, "containers", "delete", id);
+        }
+    }
+
+    /**
+     * Containers runc still knows in the namespace's runc root once containerd and its shims are
+     * gone (a containerd killed mid-start leaves those its shims had created): killed and deleted.
+     */
+    private static void deleteRuncContainers(String ns) {
+        Path runcRoot = RUNC_ROOT.resolve(ns);
+        if (!Files.isDirectory(runcRoot)) {
+            return;
+        }
+        Duration t = Duration.ofSeconds(20);
+        CtrResult list = Commands.run(List.of("runc", "--root", runcRoot.toString(), "list", "-q"), Map.of(), new byte[0], t);
+        for (String id : list.lines()) {
+            Commands.run(List.of("runc", "--root", runcRoot.toString(), "delete", "--force", id), Map.of(), new byte[0], t);
         }
     }
 
@@ -370,7 +446,7 @@ public final class PrivateContainerd implements AutoCloseable {
     }
 
     /** ctr puts each container's cgroup at /NS/ID: empty dirs once the tasks are gone. */
-    private void removeNamespaceCgroups() {
+    private static void removeNamespaceCgroups(String namespace) {
         if (!Files.isDirectory(CGROUP_ROOT)) {
             return;
         }
