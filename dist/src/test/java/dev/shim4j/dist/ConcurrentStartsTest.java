@@ -112,6 +112,8 @@ class ConcurrentStartsTest {
     }
     stopContainerds();
     List<Long> left = processes.awaitNone(LEFTOVER_BOUND);
+    System.out.printf("spares killed at random: %d; runs that succeeded: %d of %d%n", killer.killed().size(),
+        outcomes.stream().filter(Outcome::ok).count(), starts.size());
 
     SoftAssertions softly = new SoftAssertions();
     softly.assertThat(outcomes.stream().filter(o -> !o.ok() && !o.failedCleanly()).toList())

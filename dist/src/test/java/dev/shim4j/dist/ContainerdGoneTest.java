@@ -22,6 +22,8 @@ import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The distribution's runc launcher (every default on) when its containerd goes: killed while
@@ -102,10 +104,12 @@ class ContainerdGoneTest {
 
   /**
    * Spares are started for a containerd (here by the defaults: a spare follows the second start
-   * in a row that needed a new daemon) and go with it: containerd stopped, none is left 20 s on.
+   * in a row that needed a new daemon) and go with it: containerd stopped (SIGTERM, as a service
+   * manager stops it) or killed outright, none is left 20 s on.
    */
-  @Test
-  void sparesDoNotOutliveTheirContainerd() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"stopped", "killed"})
+  void sparesDoNotOutliveTheirContainerd(String how) throws Exception {
     List<Start> starts = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       Start start = new Start(cd, cd.namespace(), "s" + i);
@@ -124,12 +128,16 @@ class ContainerdGoneTest {
     assertThat(spares).as("spares after three starts in a row; the test's processes:%s",
         TestsProcesses.describe(processes.running())).isNotEmpty();
 
-    cd.stop();
+    if (how.equals("killed")) {
+      cd.kill();
+    } else {
+      cd.stop();
+    }
 
     List<Long> left = processes.awaitNone(Duration.ofSeconds(20));
     SoftAssertions softly = new SoftAssertions();
-    softly.assertThat(left).as("processes left 20 s after containerd stopped (the spares were %s):%s",
-        spares, TestsProcesses.describe(left)).isEmpty();
+    softly.assertThat(left).as("processes left 20 s after containerd was %s (the spares were %s):%s",
+        how, spares, TestsProcesses.describe(left)).isEmpty();
     softly.assertThat(TestFiles.socketsUnder(prefork)).as("sockets left in SHIM4J_PREFORK_DIR").isEmpty();
     softly.assertAll();
   }

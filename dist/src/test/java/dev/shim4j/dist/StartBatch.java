@@ -43,8 +43,10 @@ final class StartBatch {
      * An answer to containerd that is more than one address (several answers run together) or
      * a broken one: what a start path that lets two writers at containerd's pipe produces.
      */
-    private static final Pattern GARBLED =
-        Pattern.compile("unix://[^\\s\"]*unix://|unix://[^\\s\"]*\\{|\\}\\s*\\{\"version\"|\"address\":\"[^\"]*\"[^}]*\"address\"");
+    private static final Pattern GARBLED = Pattern.compile(String.join("|",
+        "[^\\s\"'(\\[=]unix://", // an address run into what came before it (containerd strips the first "unix://")
+        "unix://[^\\s\"]*\\{", // an address run into a JSON answer
+        "\\}\\s*\\{\"version\"")); // two JSON answers
 
     boolean ok() {
       return !timedOut && exitCode == 0 && stdout.equals(start.id() + "\n");

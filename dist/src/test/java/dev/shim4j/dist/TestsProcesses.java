@@ -92,9 +92,10 @@ final class TestsProcesses {
         : Optional.empty();
   }
 
-  /** One line per process: pid, executable, command line (for assertion messages). */
+  /** One line per process (a dozen at most): pid, executable, command line, for assertion messages. */
   static String describe(List<Long> pids) {
-    return pids.stream().map(TestsProcesses::describe).collect(Collectors.joining("\n", "\n", ""));
+    String shown = pids.stream().limit(12).map(TestsProcesses::describe).collect(Collectors.joining("\n", "\n", ""));
+    return pids.size() > 12 ? shown + "\n  ... and " + (pids.size() - 12) + " more" : shown;
   }
 
   static String describe(long pid) {
