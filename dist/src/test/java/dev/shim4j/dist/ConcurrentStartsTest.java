@@ -36,12 +36,14 @@ class ConcurrentStartsTest {
   /** Per ctr run: a start that waits this long is hung, not slow (2 cores, other builds beside). */
   private static final Duration PER_RUN = Duration.ofSeconds(180);
   /** For every shim process to go once its containerd is stopped (spares, idle new daemons: ~10 s). */
-  private static final Duration LEFTOVER_BOUND = Duration.ofSeconds(40);
+  private static final Duration LEFTOVER_BOUND = Duration.ofSeconds(30);
 
   private Path tmp;
   private TestsProcesses processes;
   private final List<PrivateContainerd> containerds = new ArrayList<>();
   private List<String> namespaces;
+  /** Every start the test made: their sockets, left by a shim that failed, go in tearDown. */
+  private final List<Start> made = new ArrayList<>();
   private String image;
 
   /** Two containerds with the test's SHIM4J_PREFORK_DIR, and two namespace names both use. */
@@ -70,6 +72,9 @@ class ConcurrentStartsTest {
       }
     } finally {
       processes.killAll();
+      for (Start start : made) {
+        Files.deleteIfExists(start.socket());
+      }
       TestFiles.removeTree(tmp);
     }
   }
@@ -140,6 +145,7 @@ class ConcurrentStartsTest {
     for (int i = 0; i < count; i++) {
       starts.add(new Start(containerds.get(i % 2), namespaces.get(i / 2 % 2), "p" + i));
     }
+    made.addAll(starts);
     return starts;
   }
 

@@ -41,6 +41,8 @@ class ContainerdGoneTest {
   private TestsProcesses processes;
   private PrivateContainerd cd;
   private String image;
+  /** Every start the test made: their sockets, left by a shim that failed, go in tearDown. */
+  private final List<Start> made = new ArrayList<>();
 
   @BeforeEach
   void setUp() throws Exception {
@@ -59,6 +61,9 @@ class ContainerdGoneTest {
       }
     } finally {
       processes.killAll();
+      for (Start start : made) {
+        Files.deleteIfExists(start.socket());
+      }
       TestFiles.removeTree(tmp);
     }
   }
@@ -75,6 +80,7 @@ class ContainerdGoneTest {
     for (int i = 0; i < 10; i++) {
       starts.add(new Start(cd, cd.namespace(), "k" + i));
     }
+    made.addAll(starts);
     for (Start start : starts) {
       cd.startCtr("run", "--rm", "--runtime", LAUNCHER, image, start.id(), "echo", start.id());
     }
@@ -114,6 +120,7 @@ class ContainerdGoneTest {
     for (int i = 0; i < 3; i++) {
       Start start = new Start(cd, cd.namespace(), "s" + i);
       starts.add(start);
+      made.add(start);
       CtrResult r = cd.ctrIn(start.namespace(), PER_RUN,
           "run", "--rm", "--runtime", LAUNCHER, image, start.id(), "echo", start.id());
       assertThat(r.ok() && r.stdout().equals(start.id() + "\n")).as("%s", r).isTrue();
