@@ -66,17 +66,7 @@ class ConcurrentStartsTest {
 
   @AfterEach
   void tearDown() throws Exception {
-    try {
-      for (PrivateContainerd cd : containerds) {
-        cd.close();
-      }
-    } finally {
-      processes.killAll();
-      for (Start start : made) {
-        Files.deleteIfExists(start.socket());
-      }
-      TestFiles.removeTree(tmp);
-    }
+    TestsCleanup.after(containerds, processes, made, tmp);
   }
 
   @Test

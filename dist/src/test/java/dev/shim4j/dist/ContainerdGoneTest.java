@@ -55,17 +55,7 @@ class ContainerdGoneTest {
 
   @AfterEach
   void tearDown() throws Exception {
-    try {
-      if (cd != null) {
-        cd.close(); // (also deletes the runc containers a killed containerd's shims left)
-      }
-    } finally {
-      processes.killAll();
-      for (Start start : made) {
-        Files.deleteIfExists(start.socket());
-      }
-      TestFiles.removeTree(tmp);
-    }
+    TestsCleanup.after(cd == null ? List.of() : List.of(cd), processes, made, tmp);
   }
 
   /**

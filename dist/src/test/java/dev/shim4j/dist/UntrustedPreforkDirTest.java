@@ -51,16 +51,7 @@ class UntrustedPreforkDirTest {
 
   @AfterEach
   void tearDown() throws Exception {
-    try {
-      if (cd != null) {
-        cd.close();
-      }
-    } finally {
-      if (processes != null) {
-        processes.killAll();
-      }
-      TestFiles.removeTree(tmp);
-    }
+    TestsCleanup.after(cd == null ? List.of() : List.of(cd), processes, List.of(), tmp);
   }
 
   /**
