@@ -69,13 +69,19 @@ public final class PrivateContainerd implements AutoCloseable {
     private final ContainerdRelease release;
     /** CRI's runtime handlers; empty: CRI is off. */
     private final List<CriHandler> criHandlers;
+    /** Every namespace ctr was run in (see {@link #ctrIn}): close() cleans each. */
+    private final java.util.Set<String> namespaces = new java.util.concurrent.ConcurrentSkipListSet<>();
+    private final java.util.Set<String> imagesImported = new java.util.concurrent.ConcurrentSkipListSet<>();
+    /** Added to containerd's environment, and so to every shim's it starts. */
+    private final Map<String, String> environment;
     private final List<Process> ctrProcesses = new CopyOnWriteArrayList<>();
     private Process containerd;
-    private boolean imageImported;
     private dev.shim4j.cri.CriClient cri;
     private boolean closed;
 
-    private PrivateContainerd(Path dir, ContainerdRelease release, List<CriHandler> criHandlers) {
+    private PrivateContainerd(Path dir, ContainerdRelease release, List<CriHandler> criHandlers,
+            Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
         this.dir = dir;
         this.release = release;
         this.criHandlers = List.copyOf(criHandlers);
@@ -87,6 +93,7 @@ public final class PrivateContainerd implements AutoCloseable {
         this.config = dir.resolve("config.toml");
         this.logFile = dir.resolve("containerd.log");
         this.namespace = "s4j-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        this.namespaces.add(namespace);
     }
 
     /**
@@ -99,7 +106,16 @@ public final class PrivateContainerd implements AutoCloseable {
 
     /** Starts a fresh containerd of {@code release} and waits until it answers {@code ctr version}. */
     public static PrivateContainerd start(ContainerdRelease release) {
-        return start(release, List.of());
+        return start(release, List.of(), Map.of());
+    }
+
+    /**
+     * Like {@link #start()}, with {@code environment} added to containerd's own: containerd hands
+     * its environment to every shim it runs, so this is how a test sets what a service manager
+     * would set for containerd (e.g. a shim's knobs). Several instances may run at once.
+     */
+    public static PrivateContainerd start(Map<String, String> environment) {
+        return start(ContainerdRelease.selected(), List.of(), environment);
     }
 
     /**
@@ -112,10 +128,11 @@ public final class PrivateContainerd implements AutoCloseable {
         if (handlers.isEmpty()) {
             throw new IllegalArgumentException("CRI needs at least one runtime handler");
         }
-        return start(release, handlers);
+        return start(release, handlers, Map.of());
     }
 
-    private static PrivateContainerd start(ContainerdRelease release, List<CriHandler> criHandlers) {
+    private static PrivateContainerd start(ContainerdRelease release, List<CriHandler> criHandlers,
+            Map<String, String> environment) {
         Path dir;
         try {
             // /tmp explicitly, not java.io.tmpdir: socket paths must stay short.
@@ -123,7 +140,7 @@ public final class PrivateContainerd implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        var cd = new PrivateContainerd(dir, release, criHandlers);
+        var cd = new PrivateContainerd(dir, release, criHandlers, environment);
         OPEN.add(cd);
         try {
             cd.writeConfig();
@@ -179,6 +196,16 @@ public final class PrivateContainerd implements AutoCloseable {
      */
     public CtrResult ctr(Duration timeout, byte[] stdin, String... args) {
         return Commands.run(ctrCommand(args), Map.of(), stdin, stdin.length == 0 ? Duration.ZERO : STDIN_EOF_DELAY, timeout);
+    }
+
+    /**
+     * Runs {@code ctr --address A --namespace NAMESPACE args...}: ctr in a namespace other than
+     * this instance's own (e.g. one that another containerd uses as well). {@link #close()} cleans
+     * that namespace as it cleans its own; it must be one no other test uses.
+     */
+    public CtrResult ctrIn(String namespace, Duration timeout, String... args) {
+        namespaces.add(namespace);
+        return Commands.run(ctrCommand(namespace, args), Map.of(), new byte[0], timeout);
     }
 
     /** Runs ctr and fails with its output unless it exits 0. */
@@ -260,10 +287,18 @@ public final class PrivateContainerd implements AutoCloseable {
     }
 
     /** The busybox image (see {@link BusyboxImage}), imported into this containerd once; its ref. */
-    public synchronized String busyboxImage() {
-        if (!imageImported) {
-            ctrOk("images", "import", BusyboxImage.tarball().toString());
-            imageImported = true;
+    public String busyboxImage() {
+        return busyboxImageIn(namespace);
+    }
+
+    /** The busybox image, imported into {@code namespace} of this containerd once; its ref. */
+    public synchronized String busyboxImageIn(String namespace) {
+        if (!imagesImported.contains(namespace)) {
+            CtrResult r = ctrIn(namespace, DEFAULT_CTR_TIMEOUT, "images", "import", BusyboxImage.tarball().toString());
+            if (!r.ok()) {
+                throw new AssertionError(r + "\n--- containerd log tail ---\n" + logTail(40));
+            }
+            imagesImported.add(namespace);
         }
         return BusyboxImage.REF;
     }
@@ -275,6 +310,27 @@ public final class PrivateContainerd implements AutoCloseable {
     public synchronized void restart() {
         stopContainerd();
         launch();
+    }
+
+    /**
+     * Stops containerd as a service manager would (SIGTERM, SIGKILL after a grace period) and
+     * leaves it stopped: its shims, containers and dirs stay until {@link #close()}.
+     */
+    public synchronized void stop() {
+        stopContainerd();
+    }
+
+    /** Kills containerd outright (SIGKILL), as a crash would, and waits for it to be gone. */
+    public synchronized void kill() {
+        if (containerd == null || !containerd.isAlive()) {
+            return;
+        }
+        containerd.destroyForcibly();
+        try {
+            containerd.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -303,16 +359,19 @@ public final class PrivateContainerd implements AutoCloseable {
             }
         }
         if (containerd != null && containerd.isAlive()) {
-            removeAllContainers(namespace);
+            namespaces.forEach(this::removeAllContainers);
             if (criEnabled()) {
                 removeAllContainers(CRI_NAMESPACE);
             }
         }
         stopContainerd();
         killLeftoverShims();
+        namespaces.forEach(PrivateContainerd::deleteRuncContainers);
         unmountUnder(dir);
-        removeTree(RUNC_ROOT.resolve(namespace));
-        removeNamespaceCgroups();
+        for (String ns : namespaces) {
+            removeTree(RUNC_ROOT.resolve(ns));
+            removeNamespaceCgroups(ns);
+        }
         removeTree(dir);
         if (Files.exists(dir)) {
             throw new IllegalStateException("could not remove " + dir);
@@ -390,6 +449,7 @@ public final class PrivateContainerd implements AutoCloseable {
     private synchronized void launch() {
         try {
             var builder = new ProcessBuilder(release.containerd().toString(), "--config", config.toString());
+            builder.environment().putAll(environment);
             // Its own shims (containerd-shim-runc-v2) first: containerd looks shims up on PATH.
             builder.environment().merge("PATH", release.binDir().toString(), (path, bin) -> bin + ":" + path);
             // And CRI handlers' own shims before those.
@@ -466,20 +526,38 @@ public final class PrivateContainerd implements AutoCloseable {
 
     private void removeAllContainers(String ns) {
         Duration t = Duration.ofSeconds(20);
-        List<String> tasks = ctrIn(ns, t, "tasks", "ls", "-q").lines();
+        List<String> tasks = ctrCleaning(ns, t, "tasks", "ls", "-q").lines();
         for (String id : tasks) {
-            ctrIn(ns, t, "tasks", "kill", "--all", "--signal", "SIGKILL", id);
+            ctrCleaning(ns, t, "tasks", "kill", "--all", "--signal", "SIGKILL", id);
         }
         for (String id : tasks) {
             // Waits for the exit so delete does not race it; a stuck task costs one deadline.
-            ctrIn(ns, t, "tasks", "delete", "--force", id);
+            ctrCleaning(ns, t, "tasks", "delete", "--force", id);
         }
-        for (String id : ctrIn(ns, t, "containers", "ls", "-q").lines()) {
-            ctrIn(ns, t, "containers", "delete", id);
+        for (String id : ctrCleaning(ns, t, "containers", "ls", "-q").lines()) {
+            ctrCleaning(ns, t, "containers", "delete", id);
         }
     }
 
-    private CtrResult ctrIn(String ns, Duration timeout, String... args) {
+    /**
+     * Containers runc still knows in the namespace's runc root once containerd and its shims are
+     * gone (a containerd killed mid-start leaves those its shims had created): killed and deleted.
+     * (Not for CRI's namespace: its handlers keep runc state in this instance's dir.)
+     */
+    private static void deleteRuncContainers(String ns) {
+        Path runcRoot = RUNC_ROOT.resolve(ns);
+        if (!Files.isDirectory(runcRoot)) {
+            return;
+        }
+        Duration t = Duration.ofSeconds(20);
+        CtrResult list = Commands.run(List.of("runc", "--root", runcRoot.toString(), "list", "-q"), Map.of(), new byte[0], t);
+        for (String id : list.lines()) {
+            Commands.run(List.of("runc", "--root", runcRoot.toString(), "delete", "--force", id), Map.of(), new byte[0], t);
+        }
+    }
+
+    /** ctr in {@code ns} for the clean-up: unlike {@link #ctrIn}, it does not record the namespace. */
+    private CtrResult ctrCleaning(String ns, Duration timeout, String... args) {
         return Commands.run(ctrCommand(ns, args), Map.of(), new byte[0], timeout);
     }
 
@@ -525,7 +603,7 @@ public final class PrivateContainerd implements AutoCloseable {
     }
 
     /** ctr puts each container's cgroup at /NS/ID: empty dirs once the tasks are gone. */
-    private void removeNamespaceCgroups() {
+    private static void removeNamespaceCgroups(String namespace) {
         if (!Files.isDirectory(CGROUP_ROOT)) {
             return;
         }
