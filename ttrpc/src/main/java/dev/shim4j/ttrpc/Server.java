@@ -203,8 +203,8 @@ public final class Server implements AutoCloseable {
     while (!stopping && listener.isOpen()) {
       try {
         SocketChannel channel = listener.accept();
-        failures = 0;
         admit(channel);
+        failures = 0;
       } catch (Throwable t) {
         if (stopping || !listener.isOpen()) {
           return;
@@ -353,6 +353,15 @@ public final class Server implements AutoCloseable {
       }
     }
     return t;
+  }
+
+  /** Calls in flight plus answers queued, summed over the connections (for tests). */
+  int unansweredWork() {
+    int n = 0;
+    for (ServerConnection c : connections) {
+      n += c.unansweredWork();
+    }
+    return n;
   }
 
   void connectionClosed(ServerConnection connection) {

@@ -395,8 +395,12 @@ final class ServerConnection {
 
   /** Whether the unanswered work is at {@code 1/share} of the limits. */
   private boolean overLimit(int share) {
-    return callsInFlight.get() + writer.queuedFrames() >= MAX_UNANSWERED / share
+    return unansweredWork() >= MAX_UNANSWERED / share
         || writer.queuedBytes() >= maxQueuedBytes / share;
+  }
+
+  int unansweredWork() {
+    return callsInFlight.get() + writer.queuedFrames();
   }
 
   /** Called after the unanswered work shrank (or the connection closed). */
