@@ -364,6 +364,15 @@ public final class Server implements AutoCloseable {
     return n;
   }
 
+  /** Bytes of answers queued for writing, summed over the connections (for tests). */
+  long queuedAnswerBytes() {
+    long n = 0;
+    for (ServerConnection c : connections) {
+      n += c.queuedAnswerBytes();
+    }
+    return n;
+  }
+
   void connectionClosed(ServerConnection connection) {
     if (connections.remove(connection)) {
       open.decrementAndGet();
