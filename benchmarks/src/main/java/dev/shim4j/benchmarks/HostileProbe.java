@@ -4,6 +4,9 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.BytesValue;
 import dev.shim4j.ttrpc.CallOptions;
 import dev.shim4j.ttrpc.Client;
+import dev.shim4j.ttrpc.Metadata;
+import dev.shim4j.ttrpc.wire.Frame;
+import dev.shim4j.ttrpc.wire.WireRequest;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -18,13 +21,16 @@ import java.util.List;
 /**
  * {@code HostileProbe SOCKET SERVER_PID PROBE}: one hostile probe against a bench.Echo server
  * (ours or Go's), then whether it still answers a normal call on a new connection while the
- * probe's connections are still open. Prints one line: {@code PROBE name=... opened=N
- * serves=yes|no rss_before_kib=... rss_after_kib=...}. Used by scripts/bench-ttrpc-hostile.
+ * probe's connections are still open ({@code serves}) and after it closed them
+ * ({@code serves_after}). Prints one line: {@code PROBE name=... opened=N serves=yes|no
+ * serves_after=yes|no rss_before_kib=... rss_after_kib=...}. Used by
+ * scripts/bench-ttrpc-hostile.
  *
  * <ul>
  *   <li>{@code announce}: 64 connections each announce a 4 MiB frame and send one byte of it.
- *   <li>{@code flood}: one connection writes frames of an unknown type (each earns an error
- *       answer) for 10 s and never reads; {@code opened} is then the frames the server took.
+ *   <li>{@code flood}: one connection writes requests for a service no server has (each earns
+ *       an UNIMPLEMENTED answer) for 10 s and never reads; {@code opened} is then the number of
+ *       requests the server took.
  *   <li>{@code idle-N}: N connections that send nothing.
  * </ul>
  */
@@ -66,8 +72,14 @@ public final class HostileProbe {
       }
       Thread.sleep(1000);
       boolean serves = serves(socket);
-      System.out.printf("PROBE name=%s opened=%d serves=%s rss_before_kib=%d rss_after_kib=%d%n",
-          probe, count, serves ? "yes" : "no", before, rssKib(pid));
+      long after = rssKib(pid);
+      for (SocketChannel ch : held) {
+        ch.close();
+      }
+      Thread.sleep(1000);
+      boolean servesAfter = serves(socket);
+      System.out.printf("PROBE name=%s opened=%d serves=%s serves_after=%s rss_before_kib=%d"
+          + " rss_after_kib=%d%n", probe, count, yes(serves), yes(servesAfter), before, after);
     } finally {
       for (SocketChannel ch : held) {
         ch.close();
@@ -75,24 +87,39 @@ public final class HostileProbe {
     }
   }
 
-  /** Writes 10-byte frames for 10 s without reading; returns how many the server took. */
+  private static String yes(boolean b) {
+    return b ? "yes" : "no";
+  }
+
+  /**
+   * Writes requests for an unknown service (stream ids 1, 3, 5, ...) for 10 s without reading;
+   * returns how many the server took (all written ones, less what the socket buffers hold).
+   */
   private static long flood(SocketChannel ch) throws Exception {
-    ByteBuffer chunk = ByteBuffer.allocate(10 * 1000);
-    while (chunk.hasRemaining()) {
-      chunk.putInt(0).putInt(1).put((byte) 200).put((byte) 0);
-    }
+    byte[] body = new WireRequest("no.Such", "Method", new byte[0], 0, Metadata.EMPTY).encode();
+    int frameSize = Frame.HEADER_SIZE + body.length;
+    int perChunk = 1000;
+    ByteBuffer chunk = ByteBuffer.allocate(frameSize * perChunk).flip(); // empty: filled below
     ch.configureBlocking(false);
-    long bytes = 0;
+    long written = 0;
+    int streamId = 1;
     long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (System.nanoTime() < end) {
-      chunk.rewind();
+      if (!chunk.hasRemaining()) {
+        chunk.clear();
+        for (int i = 0; i < perChunk; i++, streamId += 2) {
+          chunk.putInt(body.length).putInt(streamId).put(Frame.TYPE_REQUEST).put((byte) 0)
+              .put(body);
+        }
+        chunk.flip();
+      }
       int n = ch.write(chunk);
       if (n == 0) {
         Thread.sleep(1);
       }
-      bytes += n;
+      written += n;
     }
-    return bytes / 10;
+    return written / frameSize;
   }
 
   private static boolean serves(Path socket) {
