@@ -51,6 +51,13 @@ import jdk.net.UnixDomainPrincipal;
  *       logged and retried after a backoff of up to a second.
  * </ul>
  *
+ * <p><b>Why the connection count is right under concurrency.</b> Several listeners may accept
+ * while connections close on their own threads. A connection takes its slot by a compare-and-set
+ * that fails when the count is at the limit (so the count never passes it), and gives it back in
+ * exactly one place: when it leaves the set of connections, which {@code Set.remove} reports
+ * true for once; a connection that fails before joining the set gives its slot back where it
+ * failed. So every slot taken is returned once, and a refused client never holds one.
+ *
  * <p><b>Out of memory.</b> The limits above are what keeps the server within its heap; an
  * {@link OutOfMemoryError} that happens anyway leaves a process whose threads may have died at
  * any point (a reader, a writer, a timer), which a shim must not go on pretending to be. The
@@ -209,8 +216,8 @@ public final class Server implements AutoCloseable {
     while (!stopping && listener.isOpen()) {
       try {
         SocketChannel channel = listener.accept();
-        failures = 0;
         admit(channel);
+        failures = 0;
       } catch (Throwable t) {
         if (stopping || !listener.isOpen()) {
           return;
@@ -360,6 +367,24 @@ public final class Server implements AutoCloseable {
       }
     }
     return t;
+  }
+
+  /** Calls in flight plus answers queued, summed over the connections (for tests). */
+  int unansweredWork() {
+    int n = 0;
+    for (ServerConnection c : connections) {
+      n += c.unansweredWork();
+    }
+    return n;
+  }
+
+  /** Bytes of answers queued for writing, summed over the connections (for tests). */
+  long queuedAnswerBytes() {
+    long n = 0;
+    for (ServerConnection c : connections) {
+      n += c.queuedAnswerBytes();
+    }
+    return n;
   }
 
   void connectionClosed(ServerConnection connection) {

@@ -319,10 +319,30 @@ final class ServerConnection {
         throw new TtrpcException(Code.RESOURCE_EXHAUSTED, "message of " + payload.length
             + " bytes exceeds the limit of " + writer.maxPayload() + " bytes");
       }
+      awaitWriteRoom(call);
       if (!sendFromHandler(call, new Frame(call.streamId(), Frame.TYPE_DATA, (byte) 0, payload))) {
         throw TtrpcException.unavailable("connection closed");
       }
     };
+  }
+
+  /**
+   * A stream's sender waits while the answers queued for a peer that does not read fill the
+   * byte bound, so a streaming handler cannot pile up messages without limit either. Polled:
+   * only a peer that stopped reading makes anyone wait here.
+   */
+  private void awaitWriteRoom(ServerCall call) {
+    while (writer.queuedBytes() >= maxQueuedBytes && !closed.get()) {
+      if (call.isCancelled()) {
+        throw new TtrpcException(Code.CANCELLED, "the call is over");
+      }
+      try {
+        Thread.sleep(1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new TtrpcException(Code.CANCELLED, "the call is over");
+      }
+    }
   }
 
   private static StreamReceiver<Object> receiver(MethodDescriptor<Object, Object> descriptor,
@@ -395,8 +415,16 @@ final class ServerConnection {
 
   /** Whether the unanswered work is at {@code 1/share} of the limits. */
   private boolean overLimit(int share) {
-    return callsInFlight.get() + writer.queuedFrames() >= MAX_UNANSWERED / share
+    return unansweredWork() >= MAX_UNANSWERED / share
         || writer.queuedBytes() >= maxQueuedBytes / share;
+  }
+
+  long queuedAnswerBytes() {
+    return writer.queuedBytes();
+  }
+
+  int unansweredWork() {
+    return callsInFlight.get() + writer.queuedFrames();
   }
 
   /** Called after the unanswered work shrank (or the connection closed). */

@@ -87,6 +87,9 @@ class HostileLoadTest {
       for (ByteBuffer rest : rests) {
         assertThat(rest.remaining()).as("bytes the server left unread").isPositive();
       }
+      // ...because it stopped at the bound, not because it fell behind.
+      assertThat(server.unansweredWork())
+          .isLessThanOrEqualTo(flooders * ServerConnection.MAX_UNANSWERED);
       // Paused flooders do not stop the server from serving others.
       assertServes(socket);
       // Reading the answers lets the server go on: every frame is answered, in order.
@@ -120,6 +123,45 @@ class HostileLoadTest {
       });
       assertThat(answered).containsOnly(framesEach);
       assertServes(socket);
+    }
+  }
+
+  @Test
+  void aStreamToAPeerThatDoesNotReadWaitsForRoom() throws Exception {
+    Path socket = dir.resolve("stream.sock");
+    int messages = 400;
+    byte[] big = new byte[64 * 1024];
+    ServiceDefinition firehose = ServiceDefinition.builder(Echo.SERVICE)
+        .unary(Echo.UNARY, (ctx, req) -> req)
+        .serverStreaming(Echo.SERVER_STREAM, (ctx, req, out) -> {
+          for (int i = 0; i < messages; i++) {
+            out.send(s(new String(big, java.nio.charset.StandardCharsets.ISO_8859_1)));
+          }
+        }).build();
+    int streams = 10;
+    try (Server server = Server.builder().register(firehose).maxMessageSize(256 * 1024).build()
+        .bind(socket); Connections conns = new Connections()) {
+      // Ten streams of 400 x 64 KiB (25 MiB each) to peers that do not read yet.
+      List<RawConnection> peers = concurrently(streams, i -> {
+        RawConnection raw = conns.add(RawConnection.connect(socket));
+        raw.request(1, (byte) 0, Echo.SERVICE, "Split", s("go").toByteArray());
+        return raw;
+      });
+      Thread.sleep(2000);
+      long bound = 2L * (256 * 1024 + Frame.HEADER_SIZE) + big.length + 64;
+      assertThat(server.queuedAnswerBytes()).isLessThanOrEqualTo(streams * bound);
+      assertServes(socket);
+      List<Integer> received = concurrently(streams, i -> {
+        int n = 0;
+        for (Frame f = peers.get(i).read(); f != null; f = peers.get(i).read()) {
+          if (f.hasFlag(Frame.FLAG_REMOTE_CLOSED)) {
+            break;
+          }
+          n++;
+        }
+        return n;
+      });
+      assertThat(received).containsOnly(messages);
     }
   }
 
@@ -193,32 +235,60 @@ class HostileLoadTest {
     try (ChildServerProcess child = ChildServerProcess.start(dir,
         List.of("prlimit", "--nofile=200:200", "--"), List.of("-Xmx64m"));
         Connections conns = new Connections()) {
-      List<Thread> openers = new ArrayList<>();
-      for (int i = 0; i < 30; i++) {
-        openers.add(Thread.ofVirtual().start(() -> {
-          for (int k = 0; k < 10; k++) {
-            try {
-              conns.open(child.socket);
-            } catch (IOException | InterruptedException e) {
-              return; // closed under us at the end, or the backlog stayed full
-            }
-          }
-        }));
-      }
-      // Logging the failed accept may itself need a descriptor, so the evidence is the count.
+      // 400 connections against 200 descriptors: the listen backlog takes them all, and the
+      // server's accept fails with EMFILE once its descriptors run out.
+      concurrently(20, i -> {
+        for (int k = 0; k < 20; k++) {
+          conns.open(child.socket);
+        }
+        return null;
+      });
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (child.openFiles() < 195 && System.nanoTime() < deadline) {
         Thread.sleep(100);
       }
       assertThat(child.openFiles()).as("the server's descriptors in use (limit 200)")
           .isGreaterThanOrEqualTo(195);
-      Thread.sleep(500); // accept fails with EMFILE meanwhile
-      conns.close(); // also ends connects still waiting in the backlog
-      for (Thread t : openers) {
-        t.join(TimeUnit.SECONDS.toMillis(30));
-      }
+      Thread.sleep(1000); // accept fails with EMFILE meanwhile, again and again
+      conns.close();
       assertServes(child.socket);
       assertThat(child.process.isAlive()).isTrue();
+    }
+  }
+
+  @Test
+  void noErrorEndsTheAcceptLoop() throws Exception {
+    Path socket = dir.resolve("errors.sock");
+    java.util.concurrent.atomic.AtomicInteger failuresLeft =
+        new java.util.concurrent.atomic.AtomicInteger(6);
+    // The policy runs inside the accept loop: the first connections make it throw, half with
+    // an Error like the OutOfMemoryError that used to end the loop for good.
+    PeerPolicy failing = peer -> {
+      int left = failuresLeft.getAndDecrement();
+      if (left > 0) {
+        if (left % 2 == 0) {
+          throw new OutOfMemoryError("injected by the test");
+        }
+        throw new IllegalStateException("injected by the test");
+      }
+      return true;
+    };
+    try (Server server = Server.builder().register(Echo.service()).peerPolicy(failing).build()
+        .bind(socket); Connections conns = new Connections()) {
+      // Twenty at once: six meet the failures (closed), the others are served.
+      List<Boolean> closed = concurrently(20, i -> {
+        try (RawConnection raw = RawConnection.connect(socket)) {
+          raw.request(1, (byte) 0, Echo.SERVICE, "Echo", s("x").toByteArray());
+          return raw.read() == null;
+        }
+      });
+      assertThat(closed.stream().filter(c -> c).count()).isEqualTo(6);
+      assertServes(socket);
+      concurrently(20, i -> {
+        try (Client c = Client.connect(socket)) {
+          return c.call(Echo.UNARY, s("after"), CallOptions.timeout(CALL_TIMEOUT));
+        }
+      });
     }
   }
 
