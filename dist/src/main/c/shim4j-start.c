@@ -435,6 +435,12 @@ static int cold_start(char **jvm, int stdin_fd) {
   /* Both pipes at end-of-file: the JVM answered and let go of its stdio, or it exited. */
   int wstatus = 0;
   pid_t done = waitpid(pid, &wstatus, WNOHANG);
+  /* A process that exits closes its pipes a moment before it can be waited for: when it did not
+   * plainly answer (an answer and nothing on stderr), give it that moment to show its status. */
+  for (int i = 0; i < 100 && done == 0 && (reason.len > 0 || answer.len == 0); i++) {
+    usleep(1000);
+    done = waitpid(pid, &wstatus, WNOHANG);
+  }
   int failed = done == pid && !(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
   if (failed || answer.len == 0) {
     if (reason.len > 0) write_all(2, reason.data, reason.len);
