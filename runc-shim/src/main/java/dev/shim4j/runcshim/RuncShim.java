@@ -1,12 +1,16 @@
 package dev.shim4j.runcshim;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
 import dev.shim4j.api.task.v2.DeleteResponse;
 import dev.shim4j.api.task.v2.TaskTtrpc;
+import dev.shim4j.api.types.RuntimeInfo;
 import dev.shim4j.runc.Runc;
 import dev.shim4j.runc.RuncException;
 import dev.shim4j.shim.Daemon;
 import dev.shim4j.shim.DeleteOpts;
 import dev.shim4j.shim.ExitSignal;
+import dev.shim4j.shim.InfoOpts;
 import dev.shim4j.shim.Shim;
 import dev.shim4j.shim.ShimContext;
 import dev.shim4j.shim.StartOpts;
@@ -19,6 +23,7 @@ import java.lang.System.Logger.Level;
 import java.lang.System.Logger;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -29,6 +34,8 @@ import java.time.Instant;
 public final class RuncShim implements Shim {
   private static final Logger LOG = ShimLogging.logger(RuncShim.class);
   public static final String RUNTIME_ID = "io.containerd.runc4j.v2";
+  /** The type of an OCI runtime's features document in {@link RuntimeInfo#getFeatures()}. */
+  static final String FEATURES_TYPE = "types.containerd.io/opencontainers/runtime-spec/1/features/Features";
 
   private final ShimContext context;
   private final ExitSignal exitSignal = new ExitSignal();
@@ -41,6 +48,20 @@ public final class RuncShim implements Shim {
   public String startShim(StartOpts opts) throws Exception {
     String group = Grouping.groupKey(opts.id(), opts.bundle(), System.getenv());
     return Daemon.spawn(opts, group);
+  }
+
+  /**
+   * {@code -info} (containerd 2.x): runc4j's name and version, and the features document of the
+   * runc it would run ({@code runc features}, the binary named by the options if any), as Go's
+   * runc shim answers. A runc that cannot say fails {@code -info}: containerd reports that.
+   */
+  @Override
+  public RuntimeInfo info(InfoOpts opts) throws Exception {
+    RuncConfig config = RuncConfig.fromAny(opts.options().orElse(null));
+    Runc runc = Runc.builder().binary(config.binary()).timeout(Duration.ofSeconds(10)).build();
+    return opts.basicInfo()
+        .setFeatures(Any.newBuilder().setTypeUrl(FEATURES_TYPE).setValue(ByteString.copyFrom(runc.features())))
+        .build();
   }
 
   /**

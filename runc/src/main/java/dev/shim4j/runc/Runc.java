@@ -229,6 +229,14 @@ public final class Runc {
   }
 
   /**
+   * {@code runc features}: the OCI runtime-spec features document (JSON) of this runc, which
+   * containerd 2.x asks a shim for through {@code -info}.
+   */
+  public byte[] features() throws IOException, InterruptedException {
+    return run(List.of("features"), null).stdout();
+  }
+
+  /**
    * Reads a pid file runc wrote. runc writes it before returning, but a file system may show an
    * empty file for a moment, so an empty read is retried briefly.
    */

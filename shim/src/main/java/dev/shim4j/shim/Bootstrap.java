@@ -1,5 +1,7 @@
 package dev.shim4j.shim;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.shim4j.api.bootstrap.v1.BootstrapParams;
 import dev.shim4j.api.task.v2.DeleteResponse;
 import dev.shim4j.shim.bundle.BundleFiles;
@@ -82,7 +84,7 @@ final class Bootstrap {
       return 0;
     }
     if (flags.info()) {
-      return fail("-info is not supported: this shim has no runtime info to report");
+      return info(flags);
     }
     if (!flags.action().equals(Flags.ACTION_DELETE) && InProcessStart.enabled()) {
       // a start that becomes the daemon, or a daemon a live one spawned (see WarmStarts): its
@@ -126,7 +128,10 @@ final class Bootstrap {
       StartInput input = StartInput.parse(readStdin(), flags.id(), flags.namespace());
       StartOpts opts = startOpts(flags, input);
       String address = shim.startShim(opts);
-      stdout.print(StartAnswer.format(address, flags.maxShimVersion(), input.params().isPresent()));
+      String answer = StartAnswer.format(address, flags.maxShimVersion(), input.params().isPresent());
+      // containerd's log then shows which bootstrap answer (and so which task API) it got
+      ShimLogging.logger("dev.shim4j.shim").log(Level.INFO, "start answered " + answer);
+      stdout.print(answer);
       stdout.flush();
     } catch (Exception e) {
       InProcessStart.take().ifPresent(Bootstrap::closeQuietly);
@@ -159,8 +164,9 @@ final class Bootstrap {
       StartOpts opts = startOpts(flags, input);
       String address = ScopedValue.where(Daemon.FOR_LAUNCHER, forLauncher)
           .call(() -> shim.startShim(opts));
-      log.log(Level.DEBUG, "answered the start of " + id + ": " + address);
-      return Optional.of(StartAnswer.format(address, flags.maxShimVersion(), input.params().isPresent()));
+      String answer = StartAnswer.format(address, flags.maxShimVersion(), input.params().isPresent());
+      log.log(Level.INFO, "start of " + id + " answered " + answer);
+      return Optional.of(answer);
     } catch (Exception e) {
       log.log(Level.DEBUG, "left the start of " + id + " to a cold start: " + describe(e));
       return Optional.empty();
@@ -302,6 +308,32 @@ final class Bootstrap {
       throw new IOException("stdin was not closed within " + STDIN_DEADLINE.toSeconds() + "s");
     } catch (ExecutionException e) {
       throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+    }
+  }
+
+  /**
+   * {@code -info}: the shim's {@link Shim#info} as the message's bytes on stdout (containerd 2.x
+   * reads them); stdin holds the runtime options as an Any, or nothing.
+   */
+  private int info(Flags flags) {
+    try {
+      byte[] in = readStdin();
+      Optional<Any> options = in.length == 0 ? Optional.empty() : Optional.of(parseOptions(in));
+      Shim shim = factory.create(new ShimContext(runtimeId, flags.id(), flags.namespace(), flags,
+          new LazyPublisher(flags), new Config()));
+      shim.info(new InfoOpts(runtimeId, options)).writeTo(stdout);
+      stdout.flush();
+      return 0;
+    } catch (Exception e) {
+      return fail("info failed: " + describe(e));
+    }
+  }
+
+  private static Any parseOptions(byte[] in) throws IOException {
+    try {
+      return Any.parseFrom(in);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IOException("stdin is not runtime options (a protobuf Any): " + e.getMessage(), e);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.shim4j.shim;
 
 import dev.shim4j.api.task.v2.DeleteResponse;
 import dev.shim4j.api.task.v2.TaskTtrpc;
+import dev.shim4j.api.types.RuntimeInfo;
 import java.util.List;
 
 /**
@@ -56,6 +57,15 @@ public interface Shim {
 
   /** Blocks in the daemon until the shim should exit, e.g. {@code exitSignal.await()}. */
   void waitForExit() throws InterruptedException;
+
+  /**
+   * Answers containerd 2.x's {@code -info}: what this runtime is and can do. The default gives
+   * {@link InfoOpts#basicInfo()}: the runtime's name and shim4j's version; a shim that wraps an
+   * OCI runtime adds that runtime's features, as runc4j does.
+   */
+  default RuntimeInfo info(InfoOpts opts) throws Exception {
+    return opts.basicInfo().build();
+  }
 
   /** The task service the daemon serves; called once, in the daemon. */
   TaskTtrpc.Service taskService();

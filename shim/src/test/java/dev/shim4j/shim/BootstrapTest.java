@@ -2,10 +2,13 @@ package dev.shim4j.shim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
 import dev.shim4j.api.bootstrap.v1.BootstrapParams;
 import dev.shim4j.api.task.v2.DeleteResponse;
 import dev.shim4j.api.task.v2.TaskTtrpc;
+import dev.shim4j.api.types.RuntimeInfo;
 import dev.shim4j.shim.bundle.BundleFiles;
 import dev.shim4j.shim.reaper.Reaper;
 import java.io.ByteArrayInputStream;
@@ -60,6 +63,39 @@ class BootstrapTest {
     var bootstrap = new Bootstrap("io.containerd.fake.v1", FakeShim::new, Map.of(),
         new ByteArrayInputStream(new byte[0]), new PrintStream(out, true), new PrintStream(err, true));
     return bootstrap.run(List.of(args));
+  }
+
+  private int runWithStdin(byte[] stdin, String... args) {
+    var bootstrap = new Bootstrap("io.containerd.fake.v1", FakeShim::new, Map.of(),
+        new ByteArrayInputStream(stdin), new PrintStream(out, true), new PrintStream(err, true));
+    return bootstrap.run(List.of(args));
+  }
+
+  @Test
+  void infoWritesTheRuntimeInfoMessageAndNothingElse() throws Exception {
+    Any options = Any.newBuilder().setTypeUrl("example.com/Opts").setValue(ByteString.copyFromUtf8("x")).build();
+    assertThat(runWithStdin(options.toByteArray(), "-info")).isEqualTo(0);
+    RuntimeInfo info = RuntimeInfo.parseFrom(out.toByteArray());
+    assertThat(info.getName()).isEqualTo("io.containerd.fake.v1");
+    assertThat(info.getVersion().getVersion()).isNotEmpty();
+    assertThat(info.getOptions()).isEqualTo(options);
+    assertThat(stderr()).isEmpty();
+  }
+
+  @Test
+  void infoWithoutOptionsHasNone() throws Exception {
+    assertThat(run("-info")).isEqualTo(0);
+    RuntimeInfo info = RuntimeInfo.parseFrom(out.toByteArray());
+    assertThat(info.hasOptions()).isFalse();
+    assertThat(info.getName()).isEqualTo("io.containerd.fake.v1");
+  }
+
+  @Test
+  void infoWithStdinThatIsNoAnyFailsOnOneLine() {
+    assertThat(runWithStdin(new byte[] {(byte) 0xff, 0x01}, "-info")).isEqualTo(1);
+    assertThat(out.size()).isZero();
+    assertThat(stderr()).contains("info failed").contains("runtime options");
+    assertThat(stderr().lines()).hasSize(1);
   }
 
   private String stderr() {

@@ -66,13 +66,15 @@ public final class PrivateContainerd implements AutoCloseable {
     private final Path config;
     private final Path logFile;
     private final String namespace;
+    private final ContainerdRelease release;
     private final List<Process> ctrProcesses = new CopyOnWriteArrayList<>();
     private Process containerd;
     private boolean imageImported;
     private boolean closed;
 
-    private PrivateContainerd(Path dir) {
+    private PrivateContainerd(Path dir, ContainerdRelease release) {
         this.dir = dir;
+        this.release = release;
         this.root = dir.resolve("root");
         this.state = dir.resolve("state");
         // Short names: sockets must fit sun_path (108 bytes), shims' sockets are derived elsewhere.
@@ -83,8 +85,16 @@ public final class PrivateContainerd implements AutoCloseable {
         this.namespace = "s4j-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     }
 
-    /** Starts a fresh containerd and waits until it answers {@code ctr version}. */
+    /**
+     * Starts a fresh containerd of the release this test run selected
+     * ({@link ContainerdRelease#selected()}) and waits until it answers {@code ctr version}.
+     */
     public static PrivateContainerd start() {
+        return start(ContainerdRelease.selected());
+    }
+
+    /** Starts a fresh containerd of {@code release} and waits until it answers {@code ctr version}. */
+    public static PrivateContainerd start(ContainerdRelease release) {
         Path dir;
         try {
             // /tmp explicitly, not java.io.tmpdir: socket paths must stay short.
@@ -92,7 +102,7 @@ public final class PrivateContainerd implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        var cd = new PrivateContainerd(dir);
+        var cd = new PrivateContainerd(dir, release);
         OPEN.add(cd);
         try {
             cd.writeConfig();
@@ -109,6 +119,8 @@ public final class PrivateContainerd implements AutoCloseable {
     }
 
     public Path dir() { return dir; }
+    /** The containerd release this instance runs. */
+    public ContainerdRelease release() { return release; }
     public Path root() { return root; }
     public Path state() { return state; }
     /** containerd's gRPC socket (what shims get as {@code -address}). */
@@ -169,7 +181,7 @@ public final class PrivateContainerd implements AutoCloseable {
     }
 
     public List<String> ctrCommand(String... args) {
-        var cmd = new ArrayList<String>(List.of("ctr", "--address", address.toString(), "--namespace", namespace));
+        var cmd = new ArrayList<String>(List.of(release.ctr().toString(), "--address", address.toString(), "--namespace", namespace));
         cmd.addAll(List.of(args));
         return cmd;
     }
@@ -230,22 +242,41 @@ public final class PrivateContainerd implements AutoCloseable {
 
     // ----- start and stop -----
 
+    /** Plugins a private instance does not need: CRI, exotic snapshotters, /opt, tracing. */
+    private static final List<String> PLUGINS_OFF = List.of(
+            "io.containerd.grpc.v1.cri",
+            "io.containerd.snapshotter.v1.aufs",
+            "io.containerd.snapshotter.v1.btrfs",
+            "io.containerd.snapshotter.v1.zfs",
+            "io.containerd.snapshotter.v1.devmapper",
+            "io.containerd.internal.v1.opt",
+            "io.containerd.tracing.processor.v1.otlp",
+            "io.containerd.internal.v1.tracing");
+    /**
+     * And those 2.x adds: CRI's parts (2.x splits it up), and NRI, whose socket
+     * (/var/run/nri/nri.sock) every instance on the machine would share.
+     */
+    private static final List<String> PLUGINS_OFF_2 = List.of(
+            "io.containerd.cri.v1.images",
+            "io.containerd.cri.v1.runtime",
+            "io.containerd.podsandbox.controller.v1.podsandbox",
+            "io.containerd.nri.v1.nri");
+
+    private String disabledPlugins() {
+        var off = new ArrayList<>(PLUGINS_OFF);
+        if (release.atLeast2()) {
+            off.addAll(PLUGINS_OFF_2);
+        }
+        return String.join(", ", off.stream().map(p -> '"' + p + '"').toList());
+    }
+
     private void writeConfig() {
         String toml = """
                 # Written by the shim4j testkit for one private containerd.
                 version = 2
                 root = "%1$s"
                 state = "%2$s"
-                disabled_plugins = [
-                  "io.containerd.grpc.v1.cri",
-                  "io.containerd.snapshotter.v1.aufs",
-                  "io.containerd.snapshotter.v1.btrfs",
-                  "io.containerd.snapshotter.v1.zfs",
-                  "io.containerd.snapshotter.v1.devmapper",
-                  "io.containerd.internal.v1.opt",
-                  "io.containerd.tracing.processor.v1.otlp",
-                  "io.containerd.internal.v1.tracing",
-                ]
+                disabled_plugins = [%5$s]
 
                 [grpc]
                   address = "%3$s"
@@ -258,7 +289,7 @@ public final class PrivateContainerd implements AutoCloseable {
 
                 [plugins."io.containerd.gc.v1.scheduler"]
                   startup_delay = "100ms"
-                """.formatted(root, state, address, ttrpcAddress);
+                """.formatted(root, state, address, ttrpcAddress, disabledPlugins());
         try {
             Files.writeString(config, toml, StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -268,7 +299,10 @@ public final class PrivateContainerd implements AutoCloseable {
 
     private synchronized void launch() {
         try {
-            containerd = new ProcessBuilder("containerd", "--config", config.toString())
+            var builder = new ProcessBuilder(release.containerd().toString(), "--config", config.toString());
+            // Its own shims (containerd-shim-runc-v2) first: containerd looks shims up on PATH.
+            builder.environment().merge("PATH", release.binDir().toString(), (path, bin) -> bin + ":" + path);
+            containerd = builder
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
@@ -416,7 +450,8 @@ public final class PrivateContainerd implements AutoCloseable {
         }
     }
 
-    private String logTail(int lines) {
+    /** The last {@code lines} lines of containerd's log, for assertion messages. */
+    public String logTail(int lines) {
         List<String> all = log().lines().toList();
         return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }

@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Proves the fixture on the real containerd 1.6 with the Go runc shim. */
 class PrivateContainerdTest {
@@ -27,6 +29,17 @@ class PrivateContainerdTest {
             System.out.printf("testkit timings: containerd start %d ms, busybox import %d ms, ctr run echo %d ms%n",
                     (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
             assertThat(cd.ctrOk("containers", "ls", "-q").lines()).isEmpty();
+        }
+    }
+
+    @ParameterizedTest(name = "containerd {0}")
+    @ValueSource(strings = {"1.6", "1.7", "2.1"})
+    void runsEveryReleaseWithItsOwnGoShimAndTheMachinesRunc(String series) {
+        try (var cd = PrivateContainerd.start(ContainerdRelease.of(series))) {
+            assertThat(cd.release().series()).isEqualTo(series);
+            assertThat(cd.ctrOk("version").stdout()).contains("Version:  " + series + ".");
+            CtrResult r = cd.ctrOk("run", "--rm", "--runtime", GO_SHIM, cd.busyboxImage(), "rel1", "/bin/echo", "hi " + series);
+            assertThat(r.stdout()).isEqualTo("hi " + series + "\n");
         }
     }
 
