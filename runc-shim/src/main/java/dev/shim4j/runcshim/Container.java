@@ -1,7 +1,6 @@
 package dev.shim4j.runcshim;
 
 import com.google.protobuf.Any;
-import dev.shim4j.api.Anys;
 import dev.shim4j.api.events.TaskCheckpointed;
 import dev.shim4j.api.events.TaskCreate;
 import dev.shim4j.api.events.TaskExecAdded;
@@ -545,9 +544,7 @@ final class Container {
   }
 
   void checkpoint(String path, Any options) throws Exception {
-    CheckpointOptions o = options == null || options.getTypeUrl().isEmpty()
-        ? CheckpointOptions.getDefaultInstance()
-        : Anys.unpack(options, CheckpointOptions.class);
+    CheckpointOptions o = CheckpointConfig.fromAny(options);
     String image = !o.getImagePath().isEmpty() ? o.getImagePath() : path;
     if (image.isEmpty()) {
       throw TtrpcException.invalidArgument("Checkpoint needs an image path");
