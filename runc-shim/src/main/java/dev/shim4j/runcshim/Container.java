@@ -1,7 +1,6 @@
 package dev.shim4j.runcshim;
 
 import com.google.protobuf.Any;
-import dev.shim4j.api.Anys;
 import dev.shim4j.api.events.TaskCheckpointed;
 import dev.shim4j.api.events.TaskCreate;
 import dev.shim4j.api.events.TaskExecAdded;
@@ -58,6 +57,8 @@ final class Container {
   static final Duration START_EVENT_TIMEOUT = Duration.ofSeconds(60);
   /** How long init's exit waits for the exits of its execs. */
   static final Duration EXEC_EXITS_TIMEOUT = Duration.ofSeconds(10);
+  /** How long init's exit waits for exec starts under way when it came (see {@link ExecStartGate}). */
+  static final Duration EXEC_STARTS_TIMEOUT = Duration.ofSeconds(60);
   /** Written into the bundle once Delete cleaned everything up; see {@link #markDeleted}. */
   // The launcher (dist launcher.bash) checks for this name too, to answer `delete` without a JVM.
   static final String DELETED_MARKER = ".shim4j-deleted";
@@ -77,6 +78,8 @@ final class Container {
 
   final ContainerProcess init;
   private final Map<String, ContainerProcess> execs = new ConcurrentHashMap<>();
+  /** Exec starts under way; init's exit closes it and waits for them. */
+  private final ExecStartGate execStarts = new ExecStartGate();
   /** The container's cgroup, found from init's pid once it exists; null when unknown. */
   private volatile Cgroup cgroup;
 
@@ -254,7 +257,11 @@ final class Container {
 
   // ------------------------------------------------------------------ exec
 
-  /** Exec: registers a process to start later; publishes /tasks/exec-added. */
+  /**
+   * Exec: registers a process to start later; publishes /tasks/exec-added. Refused once init's
+   * exit went out; while that exit is held back (exec starts under way) the exec is added, and
+   * its Start is refused, as containerd's runc shim answers.
+   */
   void addExec(ExecProcessRequest req) throws Exception {
     String execId = req.getExecId();
     if (execId.isEmpty()) {
@@ -303,9 +310,18 @@ final class Container {
     if (p.status() != Status.CREATED) {
       throw TtrpcException.failedPrecondition(p.describe() + " is " + p.status().name().toLowerCase() + ", not created");
     }
-    if (init.hasExited()) {
-      throw TtrpcException.failedPrecondition("container " + id + " is stopped; cannot start " + p.describe());
+    if (!execStarts.enter()) {
+      throw TtrpcException.failedPrecondition("container " + id + " init process is not running; cannot start "
+          + p.describe());
     }
+    try {
+      return runcExec(p);
+    } finally {
+      execStarts.leave();
+    }
+  }
+
+  private int runcExec(ContainerProcess p) throws Exception {
     Path pidFile = bundle.resolve(p.execId + ".pid");
     ConsoleSocket console = p.stdio.terminal() ? ConsoleSocket.create() : null;
     p.startRequested = true;
@@ -326,6 +342,11 @@ final class Container {
       p.status(Status.RUNNING);
       publisher.publish(Topics.TASK_EXEC_STARTED,
           TaskExecStarted.newBuilder().setContainerId(id).setExecId(p.execId).setPid(pid).build());
+      if (init.hasExited()) {
+        // Init's exit gave up waiting for this start (EXEC_STARTS_TIMEOUT) and went out: the
+        // exec must not outlive its container.
+        killQuietly(p);
+      }
       return pid;
     } catch (RuncException e) {
       // The exec never ran: it is stopped, and Wait must not hang on it.
@@ -350,6 +371,11 @@ final class Container {
    * A process exited: drain its output, record the exit, then publish it in order: after its
    * start event, and for init after every exec's exit (execs die with init).
    *
+   * <p>Init's exit is held back until the exec starts under way when it came have ended
+   * ({@link ExecStartGate}); those that started are then killed with the rest and their exits
+   * go out first. Until init's exit goes out the container is not stopped: State says running,
+   * Wait waits, and an Exec is still added (its Start is refused), as in containerd's runc shim.
+   *
    * <p>When init is gone from a container without a pid namespace of its own, what is left of
    * the container is killed first and the output drained after: its children inherited init's
    * stdio, so their output ends only with them. Draining first would wait out
@@ -358,15 +384,21 @@ final class Container {
   private void onExit(ContainerProcess p, Exit exit) {
     if (p.isInit()) {
       killAllIfSharedPidNamespace();
+      CompletableFuture<Void> starts = execStarts.close();
+      if (!starts.isDone()) {
+        await(starts, EXEC_STARTS_TIMEOUT, "exec starts under way in " + id);
+        // An exec that joined after the kill above survived it.
+        killAllIfSharedPidNamespace();
+      }
     }
     p.stdio.awaitOutput(DRAIN_TIMEOUT);
+    if (p.isInit()) {
+      killExecs();
+    }
     if (!p.markExited(exit.status(), exit.exitedAt())) {
       return;
     }
     p.exited.complete(exit);
-    if (p.isInit()) {
-      killExecs();
-    }
     if (p.startRequested) {
       // Start is running or done: its event goes first (a created init killed before any
       // Start has no start event to wait for).
@@ -404,11 +436,7 @@ final class Container {
     List<CompletableFuture<Void>> waits = new ArrayList<>();
     for (ContainerProcess e : execs.values()) {
       if (e.status() == Status.RUNNING || e.status() == Status.PAUSED) {
-        try {
-          Processes.kill(e.pid(), Signals.SIGKILL);
-        } catch (SysException gone) {
-          // already dead
-        }
+        killQuietly(e);
       }
       // Also an exec already marked exited whose exit is still on its way out (its handler runs
       // concurrently with this one: the kernel killed both at once).
@@ -418,6 +446,14 @@ final class Container {
     }
     await(CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new)), EXEC_EXITS_TIMEOUT,
         "exits of the execs of " + id);
+  }
+
+  private static void killQuietly(ContainerProcess e) {
+    try {
+      Processes.kill(e.pid(), Signals.SIGKILL);
+    } catch (SysException gone) {
+      // already dead
+    }
   }
 
   private static void await(CompletableFuture<?> f, Duration timeout, String what) {
@@ -508,9 +544,7 @@ final class Container {
   }
 
   void checkpoint(String path, Any options) throws Exception {
-    CheckpointOptions o = options == null || options.getTypeUrl().isEmpty()
-        ? CheckpointOptions.getDefaultInstance()
-        : Anys.unpack(options, CheckpointOptions.class);
+    CheckpointOptions o = CheckpointConfig.fromAny(options);
     String image = !o.getImagePath().isEmpty() ? o.getImagePath() : path;
     if (image.isEmpty()) {
       throw TtrpcException.invalidArgument("Checkpoint needs an image path");

@@ -39,11 +39,13 @@ import java.util.concurrent.TimeoutException;
  * the RPC's error and must not reach the container's stderr too), and the stdin FIFO stays
  * unopened, so a client's writes wait for the process instead of for nobody.
  *
- * <p>Stdin: the copy reads the FIFO to end of file, and the FIFO ends only when every writer has
- * closed it. We hold a writer of our own from the copy's start until CloseIO, so a client that
- * closes and reopens the FIFO does not end the process's input, and CloseIO does not cut data
- * that is already in the FIFO: the process reads all of it, then EOF (once the client's own
- * writer is closed too). A CloseIO before the copy starts is remembered and applied at its start.
+ * <p>Stdin: the copy reads the FIFO until end of file (the client closed its writer) or CloseIO.
+ * CloseIO never cuts data already in the FIFO: a client sends it once its input ended, so all
+ * of that input is in the FIFO or already copied, and the read side is closed only once the
+ * FIFO is empty ({@link #closeStdinWhenDrained}); the process reads everything, then EOF. A
+ * CloseIO before the copy started is remembered and applied at its start. Unlike containerd's
+ * runc shim we hold no writer of our own, so a client whose CloseIO got lost (ctr sends none
+ * for an input that ends before its task exists) still ends the input by closing the FIFO.
  */
 final class ProcessStdio implements AutoCloseable {
   private static final Logger LOG = ShimLogging.logger(ProcessStdio.class);
@@ -71,8 +73,10 @@ final class ProcessStdio implements AutoCloseable {
   private Path stdinFifo;
   /** Where stdin goes: the process's pipe (the pty master's copy is made at attach). */
   private OutputStream stdinSink;
-  /** Our writer of the stdin FIFO, held until CloseIO; -1 when none. Guarded by this. */
-  private int stdinWriter = -1;
+  /** The stdin FIFO's read side once the copy started; null before. Guarded by this. */
+  private FdInputStream stdinSource;
+  /** Completes when the stdin copy ended. */
+  private final CompletableFuture<Void> stdinCopied = new CompletableFuture<>();
   /** CloseIO(stdin) was asked for. Guarded by this. */
   private boolean stdinCloseRequested;
   /** Where the pty's output goes in terminal mode (stdout's sink); may be null for none. */
@@ -342,16 +346,54 @@ final class ProcessStdio implements AutoCloseable {
   }
 
   /**
-   * CloseIO(stdin): drops our writer of the stdin FIFO. The process reads what is in the FIFO,
-   * then EOF once the client's writer is closed as well (containerd's clients send CloseIO when
-   * their input ended, then close the FIFO). Before the copy started, remembered for its start.
+   * CloseIO(stdin): the process reads what is in the FIFO, then EOF. Before the copy started,
+   * remembered for its start.
    */
   synchronized void closeStdin() {
-    stdinCloseRequested = true;
-    if (stdinWriter >= 0) {
-      Fds.closeQuietly(stdinWriter);
-      stdinWriter = -1;
+    if (stdinCloseRequested) {
+      return;
     }
+    stdinCloseRequested = true;
+    if (stdinSource != null) {
+      closeStdinWhenDrained(stdinSource);
+    }
+  }
+
+  /**
+   * Closes the FIFO's read side once nothing is left in it: the copy, its only reader, then ends
+   * and closes the process's side. A probe (a duplicate of the read side, so the copy closing
+   * its descriptor cannot hand the number to another file meanwhile) is polled with growing
+   * pauses; a chunk the copy has read but not yet written still reaches the process. Called
+   * under this object's lock, as the copy's end and {@link #close()} close the read side.
+   */
+  private void closeStdinWhenDrained(FdInputStream source) {
+    if (closed || stdinCopied.isDone()) {
+      return; // the read side is closed already: its descriptor number may be another file's now
+    }
+    int probe;
+    try {
+      probe = Fds.dupCloexec(source.fd(), 3);
+    } catch (IOException e) {
+      source.close(); // nothing to keep it open for
+      return;
+    }
+    copyThread(() -> {
+      try {
+        long pauseMillis = 2;
+        while (!stdinCopied.isDone()) {
+          if ((Fds.poll(probe, Fds.POLLIN, 0) & Fds.POLLIN) == 0) {
+            source.close();
+            return;
+          }
+          Thread.sleep(pauseMillis);
+          pauseMillis = Math.min(pauseMillis * 2, 500);
+        }
+      } catch (IOException | InterruptedException e) {
+        source.close();
+      } finally {
+        Fds.closeQuietly(probe);
+      }
+    }, name + "-stdin-close");
   }
 
   /**
@@ -375,10 +417,10 @@ final class ProcessStdio implements AutoCloseable {
   }
 
   /**
-   * Opens the stdin FIFO (the read side, then our writer: the read side exists, so that open
-   * does not wait) and starts copying it into {@code sink}. After an early CloseIO the writer is
-   * closed at once: a writer that came and went makes the FIFO read EOF once drained, even if
-   * the client never opened it. A FIFO that cannot be opened gives the process an empty stdin.
+   * Opens the stdin FIFO's read side and starts copying it into {@code sink}. After an early
+   * CloseIO a writer of ours comes and goes at once, so that the FIFO reads EOF once drained
+   * even if the client never opened it. A FIFO that cannot be opened gives the process an empty
+   * stdin.
    */
   private void startStdinCopy(OutputStream sink) {
     InputStream src;
@@ -387,11 +429,12 @@ final class ProcessStdio implements AutoCloseable {
         if (closed) {
           throw new IOException("stdio closed");
         }
-        src = own(new FdInputStream(Fds.openFifoNonBlocking(stdinFifo, Fds.O_RDONLY)));
-        stdinWriter = Fds.openFifoNonBlocking(stdinFifo, Fds.O_WRONLY);
+        FdInputStream fifo = own(new FdInputStream(Fds.openFifoNonBlocking(stdinFifo, Fds.O_RDONLY)));
+        src = fifo;
+        stdinSource = fifo;
         if (stdinCloseRequested) {
-          Fds.closeQuietly(stdinWriter);
-          stdinWriter = -1;
+          Fds.closeQuietly(Fds.openFifoNonBlocking(stdinFifo, Fds.O_WRONLY));
+          closeStdinWhenDrained(fifo);
         }
       } catch (IOException e) {
         if (!closed) {
@@ -409,12 +452,15 @@ final class ProcessStdio implements AutoCloseable {
       try (sink) {
         src.transferTo(sink);
       } catch (IOException e) {
-        // close() closed the source, or the process went away: both end the copy.
+        // CloseIO or close() closed the source, or the process went away: all end the copy.
       } finally {
-        try {
-          src.close();
-        } catch (IOException ignored) {
-          // already closed
+        synchronized (this) {
+          try {
+            src.close();
+          } catch (IOException ignored) {
+            // already closed
+          }
+          stdinCopied.complete(null);
         }
       }
     }, name + "-stdin");
@@ -474,7 +520,6 @@ final class ProcessStdio implements AutoCloseable {
       c.sink().close();
     }
     pendingCopies.clear();
-    closeStdin();
     if (stdinSink != null) {
       try {
         stdinSink.close();

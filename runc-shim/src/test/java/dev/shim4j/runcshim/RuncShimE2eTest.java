@@ -676,6 +676,21 @@ class RuncShimE2eTest {
         assertThat(e.code()).isEqualTo(Code.FAILED_PRECONDITION);
         assertThat(e.getMessage()).contains("criu").contains("dump.log");
       }
+      // The older options type containerd sends a runtime not named io.containerd.runc*: its
+      // work path (field 8 there, the image path's number in the runc type) is where criu logs.
+      Path work = cd.dir().resolve("ck-work-" + id);
+      Path linuxImages = cd.dir().resolve("ck-linux-" + id);
+      try {
+        task.checkpoint(CheckpointTaskRequest.newBuilder().setId(id)
+            .setOptions(Anys.pack(dev.shim4j.api.runc.linux.CheckpointOptions.newBuilder()
+                .setWorkPath(work.toString()).setImagePath(linuxImages.toString()).build()))
+            .build());
+        assertThat(linuxImages).isNotEmptyDirectory();
+      } catch (TtrpcException e) {
+        assertThat(e.code()).isEqualTo(Code.FAILED_PRECONDITION);
+        assertThat(e.getMessage()).contains("criu").contains(work.resolve("dump.log").toString());
+        assertThat(linuxImages).isDirectory();
+      }
     } finally {
       killAndRemove(id);
     }
