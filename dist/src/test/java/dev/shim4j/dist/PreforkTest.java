@@ -375,6 +375,8 @@ class PreforkTest {
     env.put("SHIM4J_WARM_STARTS", "0");
     // A start waits a second by default; such a spare, on a loaded CI machine, may need more.
     env.put("SHIM4J_PREFORK_WAIT_MS", "20000");
+    // and its first start, run while it still warms up, may take longer than the 10 s by default
+    env.put("SHIM4J_START_REPLY_MS", "60000");
     return env;
   }
 

@@ -149,8 +149,6 @@ final class Prefork {
         if (status.isPresent()) {
           return status.get();
         }
-        idleSince.set(System.nanoTime());
-        busy.set(false);
       }
     }
 
@@ -190,10 +188,15 @@ final class Prefork {
       if (status != 0) {
         responder.close(); // this process exits: no launcher may wait on it meanwhile
         forgetThisSpare();
+        exchange.reply(status, out.toByteArray(), err.toByteArray());
+        return Optional.of(status);
       }
-      exchange.reply(status, out.toByteArray(), err.toByteArray());
+      // A spare again before the launcher hears back: its container's next start may come at once.
       setNiceAllThreads(19);
-      return status == 0 ? Optional.empty() : Optional.of(status);
+      idleSince.set(System.nanoTime());
+      busy.set(false);
+      exchange.reply(status, out.toByteArray(), err.toByteArray());
+      return Optional.empty();
     }
 
     /** Exits after {@code idle} unadopted, or once {@code containerd} is gone; never under a start. */
