@@ -62,11 +62,26 @@ class PreforkTest {
 
   @AfterEach
   void cleanUp() throws IOException {
-    // daemons and spares of this test: their command lines name this test's directories
-    ProcessHandle.allProcesses()
-        .filter(p -> p.info().arguments().map(args -> String.join(" ", args).contains(tmp.toString()))
-            .orElse(false))
-        .forEach(ProcessHandle::destroyForcibly);
+    // daemons and spares of this test: their command lines name this test's directories. Killed
+    // and waited for until none is left: a daemon may start a spare between the listing and its
+    // death, and one still dying may write into the directory JUnit is about to remove.
+    for (int round = 0; round < 20; round++) {
+      List<ProcessHandle> ours = ProcessHandle.allProcesses()
+          .filter(p -> p.info().arguments().map(args -> String.join(" ", args).contains(tmp.toString()))
+              .orElse(false))
+          .toList();
+      if (ours.isEmpty()) {
+        break;
+      }
+      ours.forEach(ProcessHandle::destroyForcibly);
+      for (ProcessHandle p : ours) {
+        try {
+          p.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+          // a zombie nobody reaps yet, or an interrupt: looked at again next round
+        }
+      }
+    }
     for (Path socket : sockets) {
       Files.deleteIfExists(socket);
     }
@@ -470,7 +485,7 @@ class PreforkTest {
     String again = start(env, "pod");
 
     assertThat(again).isEqualTo(first);
-    awaitLogLine(daemonBundle, "answered the start of pod: " + first);
+    awaitLogLine(daemonBundle, "start of pod answered " + first);
     assertThat(shimPid(again)).isEqualTo(daemon);
     Thread.sleep(1000); // a daemon's background call would have had its time
     assertThat(spareProcesses()).as("no new daemon, so no spare to follow it").isEmpty();
@@ -489,7 +504,7 @@ class PreforkTest {
 
     String address = startWithParams(env, "second");
 
-    awaitLogLine(daemonBundle, "answered the start of second: " + address);
+    awaitLogLine(daemonBundle, "start of second answered {\\\"version\\\":3,\\\"address\\\":\\\"" + address);
     long spawned = shimPid(address);
     assertThat(spawned).isNotEqualTo(daemon);
     assertThat(ProcessHandle.of(spawned).flatMap(ProcessHandle::parent).map(ProcessHandle::pid))

@@ -120,7 +120,7 @@ class WarmStartsContainerdTest {
 
     assertThat(out).isEqualTo("joined\n");
     assertThat(shims()).as("no other shim process came and went: none is left, and").isEqualTo(before);
-    assertThat(cd.log()).as("the node's daemon answered it").contains("answered the start of node-joiner");
+    assertThat(cd.log()).as("the node's daemon answered it").contains("start of node-joiner answered ");
     Path slot = awaitSlot(node);
     remove("node-holder");
     awaitGone(node, slot);

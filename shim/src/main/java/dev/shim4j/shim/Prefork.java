@@ -110,6 +110,8 @@ final class Prefork {
     private final PoolDir pool;
     private final StartResponder responder;
     private final AtomicBoolean busy = new AtomicBoolean();
+    /** Set once a start made this process its daemon: from then on it lives as daemons do. */
+    private final AtomicBoolean adopted = new AtomicBoolean();
     private final AtomicLong idleSince = new AtomicLong(System.nanoTime());
     private final SynchronousQueue<StartResponder.Exchange> adoptions = new SynchronousQueue<>();
 
@@ -169,6 +171,7 @@ final class Prefork {
           new ByteArrayInputStream(request.stdin()), new PrintStream(out, true, StandardCharsets.UTF_8),
           new PrintStream(err, true, StandardCharsets.UTF_8), () -> {
             becameDaemon[0] = true;
+            adopted.set(true);
             // a daemon now: no launcher may find this spare any more
             responder.close();
             forgetThisSpare();
@@ -207,9 +210,15 @@ final class Prefork {
         } catch (InterruptedException e) {
           // keep watching: only an exit ends a spare's watch
         }
+        if (adopted.get()) {
+          return; // a daemon now, which lives as long as its containers
+        }
         boolean orphaned = containerd.isPresent() && !containerd.get().isAlive();
         boolean unused = System.nanoTime() - idleSince.get() >= idle.toNanos();
-        if ((orphaned || unused) && busy.compareAndSet(false, true)) {
+        // Unused: only while no start runs here. Orphaned: even under a start, unless that start
+        // made this process a daemon: a start for a containerd that is gone has nobody to answer
+        // (its launcher went with it), and one stuck on its way must not keep the spare alive.
+        if ((unused && busy.compareAndSet(false, true)) || (orphaned && !adopted.get())) {
           responder.close();
           forgetThisSpare();
           LOG.log(System.Logger.Level.DEBUG, orphaned ? "containerd is gone" : "unused for " + idle);
