@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
  * The distribution's {@code shim4j-start} (dist/src/main/c/shim4j-start.c), compiled from the
  * repository's source for tests that run before the dist module is built: one program, the same
  * in the distribution and in the tests' launchers ({@link Launchers}). Compiled once per source
- * content into the temporary directory.
+ * content into the build directory of the module under test ({@code target/}): the tests run it
+ * as root, so it is not kept where another user could have put a file of that name (/tmp).
  */
 public final class StartLauncher {
     static final String SOURCE = "dist/src/main/c/shim4j-start.c";
@@ -31,7 +32,7 @@ public final class StartLauncher {
             Path source = source();
             byte[] text = Files.readAllBytes(source);
             String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text), 0, 8);
-            Path target = Path.of(System.getProperty("java.io.tmpdir"), "shim4j-start-" + hash);
+            Path target = Files.createDirectories(Path.of("target").toAbsolutePath()).resolve("shim4j-start-" + hash);
             if (!Files.isExecutable(target)) {
                 Path partial = Files.createTempFile(target.getParent(), "shim4j-start-", ".part");
                 Process cc = new ProcessBuilder("cc", "-O2", "-Wall", "-Wextra", "-Werror", "-o",
