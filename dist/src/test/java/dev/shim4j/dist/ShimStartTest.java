@@ -2,6 +2,7 @@ package dev.shim4j.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.shim4j.testkit.PackagedShim;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -38,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * stdin intact), and nothing placed by anyone but us is used.
  */
 class ShimStartTest {
-  private static final Path DIST = Path.of(System.getProperty("shim4j.dist", "target/shim4j")).toAbsolutePath();
+  private static final Path DIST = PackagedShim.directory();
   private static final String RUNTIME = "fake-runtime";
   /** The cold "JVM": prints the pool it was given and a digest of its stdin. */
   private static final String COLD = "printf 'cold:%s:' \"$1\"; md5sum | cut -d' ' -f1";
