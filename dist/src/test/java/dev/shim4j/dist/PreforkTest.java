@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * spares while starts outrun one. Tens of starts at once at one spare: one answer each, one
  * adoption, and no daemon left that nobody connected to.
  * Also the launcher's other path: a live daemon answers starts (dev.shim4j.shim.WarmStarts).
- * The pool's files are in {@link #spares()}: dist/src/main/c/shim4j-start.c says how it is named.
+ * The pool's files are in {@link #spares()}: launcher/src/main/resources/dev/shim4j/launcher/shim4j-start.c says how it is named.
  */
 class PreforkTest {
   private static final Duration DEADLINE = Duration.ofSeconds(30);

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * bin/shim4j-start, the launchers' {@code start} (dist/src/main/c/shim4j-start.c), against fake
+ * bin/shim4j-start, the launchers' {@code start} (launcher/src/main/resources/dev/shim4j/launcher/shim4j-start.c), against fake
  * responders speaking its protocol and a fake "JVM" (a shell script) for the cold start: whatever
  * a responder does, containerd gets exactly one answer (the responder's, or the cold start's with
  * stdin intact), and nothing placed by anyone but us is used.

@@ -26,6 +26,16 @@ public class Command {
     private String training = "shim";
     private String trainingMainClass;
 
+    /** A command as the pom would configure it (Maven itself fills the fields). */
+    static Command of(String name, String mainClass, String training, String trainingMainClass) {
+        Command c = new Command();
+        c.name = name;
+        c.mainClass = mainClass;
+        c.training = training;
+        c.trainingMainClass = trainingMainClass;
+        return c;
+    }
+
     public String name() {
         return name;
     }
