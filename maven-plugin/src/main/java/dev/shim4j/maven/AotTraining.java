@@ -28,7 +28,10 @@ import org.apache.maven.plugin.logging.Log;
  * {@link PackageMojo}); where it cannot run or fails, the command gets {@code shim} training.
  *
  * <p>Training starts no spares (they would record too, and outlive the build for a while) and
- * keeps the pool of answering JVMs in its own work directory, not the machine's.
+ * keeps the pool of answering JVMs in its own work directory, not the machine's. Builds training
+ * at the same time (parallel modules, several projects) cannot meet: each has its own work
+ * directory, hence its own containerd address and pool, and instance ids carry the build's pid,
+ * so no start of one is answered by, or finds the daemon of, another.
  */
 final class AotTraining implements AutoCloseable {
     private static final String NAMESPACE = "shim4j-aot";
