@@ -109,7 +109,10 @@ public class PackageMojo extends AbstractMojo {
     @Parameter(property = "shim4j.aot", defaultValue = "train")
     private String aot;
 
-    /** Where the distribution goes: bin/ and lib/ under it are replaced. */
+    /**
+     * Where the distribution goes, inside the build directory ({@code target/}): bin/ and lib/
+     * under it are replaced.
+     */
     @Parameter(property = "shim4j.outputDirectory", defaultValue = "${project.build.directory}/shim4j")
     private File outputDirectory;
 
@@ -149,7 +152,13 @@ public class PackageMojo extends AbstractMojo {
         }
         try {
             commands.forEach(Command::check);
-            Path dist = outputDirectory.toPath().toAbsolutePath();
+            Path dist = outputDirectory.toPath().toAbsolutePath().normalize();
+            Path build = Path.of(project.getBuild().getDirectory()).toAbsolutePath().normalize();
+            if (!dist.startsWith(build) || dist.equals(build)) {
+                // bin/ and lib/ under it are replaced: never a directory mvn clean would not remove.
+                throw new MojoFailureException("outputDirectory " + dist + " must be a directory inside the build"
+                        + " directory " + build);
+            }
             Path bin = dist.resolve("bin");
             Path lib = dist.resolve("lib");
             Path aotDir = lib.resolve("aot");
