@@ -80,12 +80,14 @@ import org.apache.maven.project.MavenProject;
  *       for real ({@link AotTraining}): with {@code training} {@code shim} (the default), a
  *       start as containerd makes one, then Connect and Shutdown to the daemon it spawned, whose
  *       recording becomes the cache. A {@code trainingMainClass} trains on more of the shim's
- *       life: run as {@code java -cp RUNTIME_CLASSPATH CLASS LAUNCHER WORK_DIR} with
- *       {@code SHIM4J_JAVA_OPTS} left for it to set, it plays containerd against the launcher
- *       with {@code -XX:AOTMode=record -XX:AOTConfiguration=WORK_DIR/NAME-%p.aotconf} in the
- *       launcher's SHIM4J_JAVA_OPTS, and prints the path of the daemon's recorded configuration
- *       on stdout (exit 0); exit 2 means this machine cannot run it (the command then gets
- *       {@code shim} training), any other status is a failure (likewise). A command whose
+ *       life. It runs as {@code java -cp RUNTIME_CLASSPATH CLASS LAUNCHER WORK_DIR} (spares off,
+ *       a private pool directory in its environment), starts the launcher with
+ *       {@code SHIM4J_JAVA_OPTS="-XX:AOTMode=record -XX:AOTConfiguration=WORK_DIR/NAME-%p.aotconf"}
+ *       ({@code %p}: each JVM records apart), plays containerd against the daemon, shuts it down,
+ *       and prints the path of the configuration the daemon recorded on stdout, exit status 0.
+ *       Status 2 means this machine cannot run it (the command then gets {@code shim} training);
+ *       any other is a failure (likewise, with a warning). runc4j's is
+ *       {@code dev.shim4j.dist.train.RuncTraining}. A command whose
  *       training fails keeps a launcher without a cache, with a warning.
  * </ol>
  *
