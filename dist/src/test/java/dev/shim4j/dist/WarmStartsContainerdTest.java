@@ -2,6 +2,7 @@ package dev.shim4j.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.shim4j.testkit.PackagedShim;
 import dev.shim4j.testkit.PrivateContainerd;
 import dev.shim4j.testkit.Procs;
 import java.io.IOException;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * as its daemon, and a spare goes with its containerd.
  */
 class WarmStartsContainerdTest {
-  private static final Path DIST = Path.of(System.getProperty("shim4j.dist", "target/shim4j")).toAbsolutePath();
+  private static final Path DIST = PackagedShim.directory();
   private static final Duration DEADLINE = Duration.ofSeconds(30);
   /**
    * A spare boots at nice 19: on a machine kept busy by others (CI, parallel builds) it gets a

@@ -24,7 +24,7 @@ import jdk.net.UnixDomainPrincipal;
 /**
  * A JVM's end of the start hand-off: the socket on which a spare ({@link Prefork}) or a live
  * daemon ({@link WarmStarts}) answers the {@code start}s of the distribution's launcher,
- * {@code shim4j-start} (dist/src/main/c/shim4j-start.c; the format is {@link StartWire}).
+ * {@code shim4j-start} (launcher/src/main/resources/dev/shim4j/launcher/shim4j-start.c; the format is {@link StartWire}).
  * Connections are served concurrently, each on a virtual thread: it reads the request (within
  * {@link #REQUEST_DEADLINE}, bounded in size), and the {@link Handler} either declines it or takes
  * it and sends the final reply: start's status, and what start wrote on stdout and stderr.

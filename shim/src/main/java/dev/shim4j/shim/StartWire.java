@@ -17,7 +17,7 @@ import java.util.Set;
 
 /**
  * The wire format between the distribution's {@code shim4j-start} launcher
- * (dist/src/main/c/shim4j-start.c) and a JVM that answers its {@code start} ({@link
+ * (launcher/src/main/resources/dev/shim4j/launcher/shim4j-start.c) and a JVM that answers its {@code start} ({@link
  * StartResponder}). Integers are 32-bit big-endian, strings a length and their UTF-8 bytes.
  *
  * <pre>

@@ -6,7 +6,7 @@
  *
  * RUNTIME names the shim (the launcher's name, e.g. runc4j); JAVA_1..JAVA_N is the whole JVM
  * command line up to and with the main class (JAVA_N); the shim's own arguments follow, ending in
- * `start`. The launcher (dist's launcher.bash, or the testkit's) execs this for `start` only.
+ * `start`. The launcher (launcher.bash of shim4j-launcher, or the testkit's) execs this for `start` only.
  *
  * Two ways to answer, tried in this order:
  *
