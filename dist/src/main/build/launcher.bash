@@ -54,7 +54,7 @@ java=("$java_home/bin/java" @JVM_OPTIONS@ "${aot[@]}" ${SHIM4J_JAVA_OPTS:-} -cp 
 
 # `start`: bin/shim4j-start (dist/src/main/c/shim4j-start.c) hands it to a JVM already up (a
 # spare, or a live daemon of this containerd, runtime and namespace) or runs it cold in a JVM that
-# answers and becomes the daemon (dev.shim4j.shim.InProcessStart). It alone writes containerd's
+# answers and becomes the daemon (dev.shim4j.shim.internal.InProcessStart). It alone writes containerd's
 # stdout, once. Its arguments: the runtime, the number of JVM words, the JVM command line up to the
 # main class, then start's own arguments.
 if [[ ${!#} == start && -x $bin/shim4j-start ]]; then

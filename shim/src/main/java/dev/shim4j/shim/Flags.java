@@ -1,5 +1,6 @@
 package dev.shim4j.shim;
 
+import dev.shim4j.shim.internal.ShimAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -171,10 +172,16 @@ public record Flags(
     return (bundle.isEmpty() ? Path.of("") : Path.of(bundle)).toAbsolutePath().normalize();
   }
 
-  /** These flags for the daemon that {@code start} becomes (see InProcessStart). */
-  Flags asDaemon() {
+  /**
+   * These flags with another action: what the daemon that {@code start} becomes runs with is
+   * {@code withAction(ACTION_SERVE)}.
+   *
+   * @param newAction {@link #ACTION_START}, {@link #ACTION_DELETE} or {@link #ACTION_SERVE}
+   * @return a copy of these flags with {@code action} replaced
+   */
+  public Flags withAction(String newAction) {
     return new Flags(namespace, id, address, publishBinary, bundle, socket, debug, version, info,
-        ACTION_SERVE, ttrpcAddress, maxShimVersion);
+        newAction, ttrpcAddress, maxShimVersion);
   }
 
   /** -socket as a path, when given. */

@@ -9,7 +9,7 @@ import java.util.Optional;
 /**
  * The group key that decides which daemon serves a container (see {@link ShimAddress}). A shim
  * that runs a whole pod in one daemon, as containerd's runc shim does, starts with
- * {@code Daemon.spawn(opts, Grouping.of(opts))}: containers with the same group annotation, or
+ * {@code Shim.spawnDaemon(opts, Grouping.of(opts))}: containers with the same group annotation, or
  * failing that the same CRI sandbox id, share a daemon; any other container gets its own.
  */
 public final class Grouping {
