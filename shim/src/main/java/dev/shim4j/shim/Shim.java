@@ -1,10 +1,10 @@
 package dev.shim4j.shim;
 
-import dev.shim4j.shim.internal.Bootstrap;
-import dev.shim4j.shim.internal.Daemon;
 import dev.shim4j.api.task.v2.DeleteResponse;
 import dev.shim4j.api.task.v2.TaskTtrpc;
 import dev.shim4j.api.types.RuntimeInfo;
+import dev.shim4j.shim.internal.Bootstrap;
+import dev.shim4j.shim.internal.Daemon;
 import java.io.IOException;
 import java.util.List;
 
@@ -34,6 +34,13 @@ public interface Shim {
   /** Creates a shim for one invocation; typically a constructor reference. */
   @FunctionalInterface
   interface Factory {
+    /**
+     * Creates the shim.
+     *
+     * @param context what the shim is created with; its {@code config} may be changed here
+     * @return the shim
+     * @throws Exception when the shim cannot be created; the action fails
+     */
     Shim create(ShimContext context) throws Exception;
   }
 
@@ -59,22 +66,38 @@ public interface Shim {
   /**
    * Cleans up after a container: containerd calls this when the daemon died or after a failed
    * start. Must be idempotent. The response's exit status and time become the task's exit.
+   *
+   * @param opts the container to clean up after
+   * @return the task's exit, as containerd records it
+   * @throws Exception when the cleanup failed; {@code delete} then fails
    */
   DeleteResponse deleteShim(DeleteOpts opts) throws Exception;
 
-  /** Blocks in the daemon until the shim should exit, e.g. {@code exitSignal.await()}. */
+  /**
+   * Blocks in the daemon until the shim should exit, e.g. {@code exitSignal.await()}.
+   *
+   * @throws InterruptedException when the daemon's main thread is interrupted
+   */
   void waitForExit() throws InterruptedException;
 
   /**
    * Answers containerd 2.x's {@code -info}: what this runtime is and can do. The default gives
    * {@link InfoOpts#basicInfo()}: the runtime's name and shim4j's version; a shim that wraps an
    * OCI runtime adds that runtime's features, as runc4j does.
+   *
+   * @param opts the runtime name and the options containerd passed
+   * @return what containerd prints for {@code ctr plugins inspect-runtime}
+   * @throws Exception when the runtime cannot say; {@code -info} then fails
    */
   default RuntimeInfo info(InfoOpts opts) throws Exception {
     return opts.basicInfo().build();
   }
 
-  /** The task service the daemon serves; called once, in the daemon. */
+  /**
+   * The task service the daemon serves; called once, in the daemon.
+   *
+   * @return the service, served as task API v2 and v3
+   */
   TaskTtrpc.Service taskService();
 
   /**

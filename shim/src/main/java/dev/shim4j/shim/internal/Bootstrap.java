@@ -1,16 +1,16 @@
 package dev.shim4j.shim.internal;
 
-import dev.shim4j.shim.Shim;
-import dev.shim4j.shim.ShimContext;
-import dev.shim4j.shim.StartOpts;
-import dev.shim4j.shim.DeleteOpts;
-import dev.shim4j.shim.InfoOpts;
-import dev.shim4j.shim.Config;
-import dev.shim4j.shim.Flags;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.shim4j.api.bootstrap.v1.BootstrapParams;
 import dev.shim4j.api.task.v2.DeleteResponse;
+import dev.shim4j.shim.Config;
+import dev.shim4j.shim.DeleteOpts;
+import dev.shim4j.shim.Flags;
+import dev.shim4j.shim.InfoOpts;
+import dev.shim4j.shim.Shim;
+import dev.shim4j.shim.ShimContext;
+import dev.shim4j.shim.StartOpts;
 import dev.shim4j.shim.bundle.BundleFiles;
 import dev.shim4j.shim.log.ShimLogging;
 import java.io.ByteArrayInputStream;

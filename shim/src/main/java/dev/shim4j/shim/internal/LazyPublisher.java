@@ -1,7 +1,7 @@
 package dev.shim4j.shim.internal;
 
-import dev.shim4j.shim.Flags;
 import com.google.protobuf.Message;
+import dev.shim4j.shim.Flags;
 import dev.shim4j.shim.event.Publisher;
 import dev.shim4j.shim.event.Publishers;
 

@@ -1,10 +1,10 @@
 package dev.shim4j.shim.internal;
 
-import dev.shim4j.shim.Shim;
-import dev.shim4j.shim.ExitSignal;
-import dev.shim4j.shim.Config;
-import dev.shim4j.shim.Flags;
 import dev.shim4j.api.task.v2.TaskTtrpc;
+import dev.shim4j.shim.Config;
+import dev.shim4j.shim.ExitSignal;
+import dev.shim4j.shim.Flags;
+import dev.shim4j.shim.Shim;
 import dev.shim4j.shim.log.ShimLogging;
 import dev.shim4j.shim.reaper.Reaper;
 import dev.shim4j.sys.Processes;

@@ -1,10 +1,5 @@
 package dev.shim4j.shim.internal;
 
-import dev.shim4j.shim.Shim;
-import dev.shim4j.shim.ShimContext;
-import dev.shim4j.shim.DeleteOpts;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
@@ -12,6 +7,9 @@ import dev.shim4j.api.bootstrap.v1.BootstrapParams;
 import dev.shim4j.api.task.v2.DeleteResponse;
 import dev.shim4j.api.task.v2.TaskTtrpc;
 import dev.shim4j.api.types.RuntimeInfo;
+import dev.shim4j.shim.DeleteOpts;
+import dev.shim4j.shim.Shim;
+import dev.shim4j.shim.ShimContext;
 import dev.shim4j.shim.bundle.BundleFiles;
 import dev.shim4j.shim.reaper.Reaper;
 import java.io.ByteArrayInputStream;
@@ -30,6 +28,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** The bootstrap driven in-process: exit statuses and exactly what reaches stdout and stderr. */
 class BootstrapTest {

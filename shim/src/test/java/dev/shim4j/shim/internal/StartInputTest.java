@@ -1,18 +1,17 @@
 package dev.shim4j.shim.internal;
 
-import dev.shim4j.shim.StartOpts;
-import dev.shim4j.shim.Flags;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.shim4j.api.Anys;
 import dev.shim4j.api.bootstrap.v1.BootstrapParams;
 import dev.shim4j.api.bootstrap.v1.Extension;
 import dev.shim4j.api.runc.options.Options;
+import dev.shim4j.shim.Flags;
+import dev.shim4j.shim.StartOpts;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class StartInputTest {
   private static final Options RUNC = Options.newBuilder().setBinaryName("crun").setRoot("/r").build();

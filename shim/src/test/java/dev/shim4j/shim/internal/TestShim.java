@@ -1,15 +1,15 @@
 package dev.shim4j.shim.internal;
 
-import dev.shim4j.shim.Shim;
-import dev.shim4j.shim.ShimContext;
-import dev.shim4j.shim.DeleteOpts;
-import dev.shim4j.shim.ExitSignal;
 import com.google.protobuf.Empty;
 import dev.shim4j.api.task.v2.ConnectRequest;
 import dev.shim4j.api.task.v2.ConnectResponse;
 import dev.shim4j.api.task.v2.DeleteResponse;
 import dev.shim4j.api.task.v2.ShutdownRequest;
 import dev.shim4j.api.task.v2.TaskTtrpc;
+import dev.shim4j.shim.DeleteOpts;
+import dev.shim4j.shim.ExitSignal;
+import dev.shim4j.shim.Shim;
+import dev.shim4j.shim.ShimContext;
 import dev.shim4j.ttrpc.CallContext;
 
 /** A shim for the bootstrap's process tests: Connect reports its pid, Shutdown ends it. */
