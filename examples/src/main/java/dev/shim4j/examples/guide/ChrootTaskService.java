@@ -124,9 +124,9 @@ final class ChrootTaskService implements TaskTtrpc.Service {
       // The reaper spawns and reaps: a shim never waits on its children itself.
       var child = Reaper.get().spawn(command);
       task.pid = child.pid();
-      copyIn(task.request.getStdin(), child.stdin());
-      copyOut(child.stdout(), task.request.getStdout());
-      copyOut(child.stderr(), task.request.getStderr());
+      copy(task.id + " stdin", fifoIn(task.request.getStdin()), child::stdin);
+      copy(task.id + " stdout", child::stdout, fifoOut(task.request.getStdout()));
+      copy(task.id + " stderr", child::stderr, fifoOut(task.request.getStderr()));
       publisher.publish("/tasks/start", TaskStart.newBuilder().setContainerId(task.id).setPid(task.pid).build());
       // Registered after TaskStart is queued: TaskExit can never overtake it.
       child.exit().thenAccept(e -> exited(task, e));
@@ -241,25 +241,32 @@ final class ChrootTaskService implements TaskTtrpc.Service {
     return task;
   }
 
-  /** Copies what containerd writes to the stdin FIFO to a child, on a virtual thread of its own. */
-  private static void copyIn(String fifo, OutputStream to) {
-    Thread.ofVirtual().name("copy " + fifo).start(() -> {
-      try (to; InputStream from = fifo.isEmpty() ? InputStream.nullInputStream() : Files.newInputStream(Path.of(fifo))) {
-        from.transferTo(to);
+  /** Opens one end of a copy. */
+  private interface Opener<T> {
+    T open() throws IOException;
+  }
+
+  /**
+   * Copies a stream to another on a virtual thread of its own: containerd's stdin FIFO to the
+   * child, or the child's output to containerd's FIFOs. The FIFOs open when containerd has the
+   * other end open; {@code to} opens first so that it is closed (the child sees end of input)
+   * even when {@code from} cannot be opened.
+   */
+  private static void copy(String name, Opener<InputStream> from, Opener<OutputStream> to) {
+    Thread.ofVirtual().name("copy " + name).start(() -> {
+      try (OutputStream out = to.open(); InputStream in = from.open()) {
+        in.transferTo(out);
       } catch (IOException e) {
-        LOG.log(Level.DEBUG, "copy from " + fifo + ": " + e.getMessage());
+        LOG.log(Level.DEBUG, "copy " + name + ": " + e.getMessage());
       }
     });
   }
 
-  /** Copies a child's output to the FIFO containerd reads, on a virtual thread of its own. */
-  private static void copyOut(InputStream from, String fifo) {
-    Thread.ofVirtual().name("copy " + fifo).start(() -> {
-      try (from; OutputStream to = fifo.isEmpty() ? OutputStream.nullOutputStream() : Files.newOutputStream(Path.of(fifo))) {
-        from.transferTo(to);
-      } catch (IOException e) {
-        LOG.log(Level.WARNING, "copy to " + fifo + ": " + e.getMessage());
-      }
-    });
+  private static Opener<InputStream> fifoIn(String path) {
+    return () -> path.isEmpty() ? InputStream.nullInputStream() : Files.newInputStream(Path.of(path));
+  }
+
+  private static Opener<OutputStream> fifoOut(String path) {
+    return () -> path.isEmpty() ? OutputStream.nullOutputStream() : Files.newOutputStream(Path.of(path));
   }
 }
