@@ -35,14 +35,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The distribution's launcher with pre-started daemons ("spares"; see dev.shim4j.shim.Prefork):
+ * The distribution's launcher with pre-started daemons ("spares"; see dev.shim4j.shim.internal.Prefork):
  * with SHIM4J_PREFORK=1 a cold start leaves a spare behind, the next start is answered by it and
  * it becomes that start's daemon; a spare in another environment declines; a dead spare's
  * socket is skipped; a spare goes when the process it was started for (containerd) does. By
  * default a spare follows only the second new daemon within the idle time; with 0 none does. Two
  * spares while starts outrun one. Tens of starts at once at one spare: one answer each, one
  * adoption, and no daemon left that nobody connected to.
- * Also the launcher's other path: a live daemon answers starts (dev.shim4j.shim.WarmStarts).
+ * Also the launcher's other path: a live daemon answers starts (dev.shim4j.shim.internal.WarmStarts).
  * The pool's files are in {@link #spares()}: launcher/src/main/resources/dev/shim4j/launcher/shim4j-start.c says how it is named.
  */
 class PreforkTest {

@@ -17,10 +17,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The distribution's runc shim launcher under a real containerd 1.6, with starts answered by a
- * JVM that is already up. A live daemon (dev.shim4j.shim.WarmStarts; the tests of it run with
+ * JVM that is already up. A live daemon (dev.shim4j.shim.internal.WarmStarts; the tests of it run with
  * spares off, SHIM4J_PREFORK=0): a new container's daemon is spawned by a running one, a
  * container joining the node-wide daemon costs no JVM at all, and the daemons' sockets go with them.
- * A spare (dev.shim4j.shim.Prefork, by default): the third of three containers in a row gets one
+ * A spare (dev.shim4j.shim.internal.Prefork, by default): the third of three containers in a row gets one
  * as its daemon, and a spare goes with its containerd.
  */
 class WarmStartsContainerdTest {

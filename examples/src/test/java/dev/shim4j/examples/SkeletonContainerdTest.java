@@ -3,7 +3,7 @@ package dev.shim4j.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shim4j.examples.skeleton.SkeletonShim;
-import dev.shim4j.shim.ShimAddress;
+import dev.shim4j.shim.internal.ShimAddress;
 import dev.shim4j.testkit.CtrResult;
 import dev.shim4j.testkit.Launchers;
 import dev.shim4j.testkit.PrivateContainerd;
