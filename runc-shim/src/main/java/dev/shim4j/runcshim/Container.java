@@ -63,7 +63,7 @@ final class Container {
   // The launcher (dist launcher.bash) checks for this name too, to answer `delete` without a JVM.
   static final String DELETED_MARKER = ".shim4j-deleted";
   /** Kill's NOT_FOUND text for a process that exited, Go's shim's words (see {@link #kill}). */
-  private static final String ALREADY_FINISHED = "process already finished";
+  private static final String ALREADY_FINISHED = "process already finished: not found";
 
   final String id;
   final String namespace;
@@ -493,11 +493,11 @@ final class Container {
   }
 
   /**
-   * Signals {@code p}. The errors read as Go's shim words them, since containerd and ctr pass the
-   * text on (ctr prints {@code process already finished: not found} for a stopped task, and
-   * containerd 2.x puts the container's id before it itself): NOT_FOUND "process already
-   * finished" for a process that exited, FAILED_PRECONDITION "process not created" for an exec
-   * not started yet.
+   * Signals {@code p}. The errors read as Go's shim words them, class suffix included (Go wraps
+   * containerd's error classes, so its text ends in {@code : not found}): containerd 1.x strips
+   * such a suffix and adds it again, 2.x passes the text on as it is, and either way ctr prints
+   * {@code process already finished: not found} for a stopped task, as with Go's shim. NOT_FOUND
+   * for a process that exited, FAILED_PRECONDITION for an exec not started yet.
    */
   void kill(ContainerProcess p, int signal, boolean all) throws Exception {
     if (p.hasExited()) {
@@ -515,7 +515,7 @@ final class Container {
       return;
     }
     if (p.pid() == 0) {
-      throw TtrpcException.failedPrecondition("process not created");
+      throw TtrpcException.failedPrecondition("process not created: failed precondition");
     }
     try {
       Processes.kill(p.pid(), signal);
