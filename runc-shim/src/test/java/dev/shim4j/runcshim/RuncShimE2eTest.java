@@ -275,8 +275,8 @@ class RuncShimE2eTest {
     cd.ctrOk("container", "rm", id);
     assertThat(taskStatus(id)).isEmpty();
     assertThat(again.exitCode()).as("killing a stopped task fails").isNotZero();
-    // Each release words it its own way (1.6 "process already finished: not found", 2.1 puts
-    // the container's id first): as it words Go's shim's answer, the shim's text being Go's.
+    // containerd 1.x rewrites the class suffix of a shim's error text, 2.x passes the text on as
+    // it is: what ctr prints must be what it prints for Go's shim on the same containerd.
     assertThat(again.stderr().replace(id, "ID")).isEqualTo(goShimKillingAStoppedTask());
   }
 
