@@ -3,6 +3,7 @@ package dev.shim4j.dist;
 import dev.shim4j.dist.StartBatch.Outcome;
 import dev.shim4j.dist.StartBatch.Start;
 import dev.shim4j.testkit.PackagedShim;
+import dev.shim4j.testkit.OnEveryContainerd;
 import dev.shim4j.testkit.PrivateContainerd;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * <p>The test's processes are recognised by its own SHIM4J_PREFORK_DIR in their environment (see
  * {@link TestsProcesses}), so nothing of another test is counted or killed.
  */
+@OnEveryContainerd
 class ConcurrentStartsTest {
   private static final Path DIST = PackagedShim.directory();
   private static final String LAUNCHER = DIST.resolve("bin/containerd-shim-runc4j-v2").toString();
