@@ -7,6 +7,7 @@ import dev.shim4j.cri.v1.ContainerState;
 import dev.shim4j.cri.v1.PodSandboxState;
 import java.nio.file.Files;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -39,5 +40,24 @@ class PrivateContainerdCriTest {
             cri.removePodSandbox(podId);
             assertThat(cd.ctrCriOk("containers", "ls", "-q").lines()).isEmpty();
         }
+    }
+
+    /**
+     * A pod with a network namespace of its own gets an address of the instance's subnet on its
+     * bridge; close() removes the bridge even with the pod still there.
+     */
+    @Test
+    void aNetworkPodGetsAnAddressAndCloseRemovesTheBridge() {
+        CniNetwork network;
+        try (var cd = PrivateContainerd.startWithCri(ContainerdRelease.of(ContainerdRelease.SYSTEM_SERIES),
+                List.of(CriHandler.goRunc()))) {
+            network = cd.network();
+            String podId = cd.cri().runPodSandbox(cd.networkPod("net1"), "runc");
+            String ip = cd.cri().podSandboxStatus(podId).getNetwork().getIp();
+            assertThat(network.contains(ip)).as(ip + " in " + network.subnet()).isTrue();
+            assertThat(network.bridgeExists()).isTrue();
+            assertThat(network.ports()).as("the pod's veth").hasSize(1);
+        }
+        assertThat(network.bridgeExists()).as("bridge " + network.bridge() + " left").isFalse();
     }
 }
