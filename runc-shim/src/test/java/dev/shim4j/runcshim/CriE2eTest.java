@@ -147,13 +147,19 @@ class CriE2eTest {
     return CriConfigs.container(name, cd.criImage(), "/bin/sleep", "600");
   }
 
-  /** A sleeper whose argument no other process has: {@link #anyProcess} finds it. */
-  static ContainerConfig markedSleeper(PrivateContainerd cd, String name, String marker) {
-    return CriConfigs.container(name, cd.criImage(), "/bin/sleep", marker);
-  }
-
-  static String marker() {
-    return Integer.toString(700_000 + SEQ.incrementAndGet());
+  /**
+   * A pod running one container, a sleeper whose argument ({@code marker}) no other process has,
+   * so {@link #anyProcess} finds it; {@code shim} is the pod's one shim daemon.
+   */
+  record SleepingPod(Pod pod, String container, String marker, ProcessHandle shim) {
+    static SleepingPod start(String series, String handler) {
+      Pod pod = startPod(series, handler);
+      String marker = Integer.toString(700_000 + SEQ.incrementAndGet());
+      String c = pod.run(CriConfigs.container("sleeper", pod.cd().criImage(), "/bin/sleep", marker));
+      List<ProcessHandle> shims = shims(handler, pod.id());
+      assertThat(shims).as("the pod's one shim").hasSize(1);
+      return new SleepingPod(pod, c, marker, shims.get(0));
+    }
   }
 
   static boolean anyProcess(List<String> argv) {
@@ -437,11 +443,11 @@ class CriE2eTest {
   @ParameterizedTest(name = "containerd {0}, handler {1}")
   @MethodSource("everywhere")
   void containerdRestartKeepsPodsRunningAndManageable(String series, String handler) throws Exception {
-    Pod pod = startPod(series, handler);
-    String marker = marker();
-    String c = pod.run(markedSleeper(pod.cd(), "sleeper", marker));
-    List<ProcessHandle> before = shims(handler, pod.id());
-    assertThat(before).hasSize(1);
+    SleepingPod sleeping = SleepingPod.start(series, handler);
+    Pod pod = sleeping.pod();
+    String c = sleeping.container();
+    String marker = sleeping.marker();
+    List<ProcessHandle> before = List.of(sleeping.shim());
 
     pod.cd().restart();
 
@@ -462,19 +468,19 @@ class CriE2eTest {
     cri.removeContainer(c);
     pod.remove();
     assertNothingLeft(pod, handler, c);
-    assertThat(anyProcess(List.of("/bin/sleep", marker))).isFalse();
+    assertThat(E2eSupport.eventually(Duration.ofSeconds(20), () -> !anyProcess(List.of("/bin/sleep", marker))))
+        .as("the container's process is gone").isTrue();
   }
 
   @ParameterizedTest(name = "containerd {0}, handler {1}")
   @MethodSource("everywhere")
   void aKilledShimLeavesExitedContainersThatStopAndRemoveCleanUp(String series, String handler) throws Exception {
-    Pod pod = startPod(series, handler);
-    String marker = marker();
-    String c = pod.run(markedSleeper(pod.cd(), "sleeper", marker));
-    List<ProcessHandle> shim = shims(handler, pod.id());
-    assertThat(shim).hasSize(1);
+    SleepingPod sleeping = SleepingPod.start(series, handler);
+    Pod pod = sleeping.pod();
+    String c = sleeping.container();
+    String marker = sleeping.marker();
 
-    shim.get(0).destroyForcibly(); // SIGKILL
+    sleeping.shim().destroyForcibly(); // SIGKILL
 
     ContainerStatus status = pod.awaitExit(c);
     // containerd runs the shim binary's delete and reports the exit it never saw as 255.
