@@ -35,7 +35,7 @@ final class CriConfigToml {
 
     /** The TOML of the CRI plugins; writes the handlers' runc-options files under {@code dir}. */
     static String sections(ContainerdRelease release, Path dir, List<CriHandler> handlers, CniNetwork network) {
-        Path runcRoot = dir.resolve("runc");
+        Path runcRoot = runcRoot(dir);
         String runtimes = release.atLeast2()
                 ? "plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes"
                 : "plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes";
@@ -102,6 +102,11 @@ final class CriConfigToml {
                 %5$s"""
                 .formatted(quote(BusyboxImage.PAUSE_REF), common, quote(CniNetwork.PLUGINS.toString()),
                         quote(network.confDir().toString()), handlerToml);
+    }
+
+    /** The runc root of every handler of the instance in {@code dir}. */
+    static Path runcRoot(Path dir) {
+        return dir.resolve("runc");
     }
 
     /** runc's options as TOML, what a runtime other than Go's runc shim reads from ConfigPath. */

@@ -393,7 +393,15 @@ public final class PrivateContainerd implements AutoCloseable {
         }
         stopContainerd();
         killLeftoverShims();
-        namespaces.forEach(PrivateContainerd::deleteRuncContainers);
+        namespaces.forEach(ns -> deleteRuncContainers(RUNC_ROOT.resolve(ns)));
+        if (criEnabled()) {
+            // CRI's handlers keep runc state in this dir: one runc root per namespace under it.
+            try (Stream<Path> roots = Files.list(CriConfigToml.runcRoot(dir))) {
+                roots.filter(Files::isDirectory).forEach(PrivateContainerd::deleteRuncContainers);
+            } catch (IOException ignored) {
+                // No pod ever ran.
+            }
+        }
         unmountUnder(dir);
         if (network != null) {
             // After the unmounts: a pod's netns (mounted under the state dir) holds its veth.
@@ -578,12 +586,11 @@ public final class PrivateContainerd implements AutoCloseable {
     }
 
     /**
-     * Containers runc still knows in the namespace's runc root once containerd and its shims are
-     * gone (a containerd killed mid-start leaves those its shims had created): killed and deleted.
-     * (Not for CRI's namespace: its handlers keep runc state in this instance's dir.)
+     * Containers runc still knows in {@code runcRoot} once containerd and its shims are gone (a
+     * containerd killed mid-start leaves those its shims had created, a killed shim whose
+     * {@code delete} did not finish leaves its pod's): killed and deleted.
      */
-    private static void deleteRuncContainers(String ns) {
-        Path runcRoot = RUNC_ROOT.resolve(ns);
+    private static void deleteRuncContainers(Path runcRoot) {
         if (!Files.isDirectory(runcRoot)) {
             return;
         }

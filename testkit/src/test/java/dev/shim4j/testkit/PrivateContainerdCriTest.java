@@ -6,6 +6,7 @@ import dev.shim4j.cri.CriConfigs;
 import dev.shim4j.cri.v1.ContainerState;
 import dev.shim4j.cri.v1.PodSandboxState;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -59,5 +60,36 @@ class PrivateContainerdCriTest {
             assertThat(network.ports()).as("the pod's veth").hasSize(1);
         }
         assertThat(network.bridgeExists()).as("bridge " + network.bridge() + " left").isFalse();
+    }
+
+    /**
+     * A pod whose shim died while containerd was down (nobody ran the shim's delete): close()
+     * kills and deletes its containers in the handlers' runc root, so no process or cgroup stays.
+     */
+    @Test
+    void closeEndsContainersWhoseShimDiedWhileContainerdWasDown() throws Exception {
+        String marker = Long.toString(800_000 + ProcessHandle.current().pid());
+        String namespace;
+        try (var cd = PrivateContainerd.startWithCri(ContainerdRelease.of(ContainerdRelease.SYSTEM_SERIES),
+                List.of(CriHandler.goRunc()))) {
+            namespace = cd.namespace();
+            var pod = cd.hostNetworkPod("orphan");
+            String podId = cd.cri().runPodSandbox(pod, "runc");
+            String c = cd.cri().createContainer(podId, CriConfigs.container("sleeper", cd.criImage(), "/bin/sleep", marker), pod);
+            cd.cri().startContainer(c);
+            cd.stop();
+            List<ProcessHandle> shims = Procs.runningWithArgument(cd.address().toString());
+            assertThat(shims).as("the pod's shim").isNotEmpty();
+            shims.forEach(ProcessHandle::destroyForcibly);
+            assertThat(sleepers(marker)).as("the container outlives its shim").isNotEmpty();
+        }
+        assertThat(sleepers(marker)).as("close() ended the container").isEmpty();
+        assertThat(Path.of("/sys/fs/cgroup/pids", namespace)).as("cgroups removed").doesNotExist();
+    }
+
+    private static List<ProcessHandle> sleepers(String marker) {
+        return ProcessHandle.allProcesses()
+                .filter(h -> Procs.commandLine(h.pid()).equals(List.of("/bin/sleep", marker)) && Procs.isRunning(h))
+                .toList();
     }
 }
