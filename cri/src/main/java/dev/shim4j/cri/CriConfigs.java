@@ -46,6 +46,17 @@ public final class CriConfigs {
     }
 
     /**
+     * A pod with a network namespace of its own (CRI sets it up through CNI), hostname
+     * {@code name}: its logs under {@code logDirectory}, its cgroups under {@code cgroupParent}.
+     */
+    public static PodSandboxConfig networkPod(String name, Path logDirectory, String cgroupParent) {
+        PodSandboxConfig host = hostNetworkPod(name, logDirectory, cgroupParent);
+        var linux = host.getLinux().toBuilder();
+        linux.getSecurityContextBuilder().getNamespaceOptionsBuilder().setNetwork(NamespaceMode.POD);
+        return host.toBuilder().setHostname(name).setLinux(linux).build();
+    }
+
+    /**
      * A container {@code name} of {@code image} running {@code command}; its log at
      * {@code name.log} in the pod's log directory.
      */

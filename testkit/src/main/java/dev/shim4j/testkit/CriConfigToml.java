@@ -20,8 +20,11 @@ import java.util.List;
  *       PID from pipe: EOF"); restricted, it is never set below the current value;
  *   <li>the pause-like {@link BusyboxImage#PAUSE_REF} as the sandbox image, imported before any
  *       pod runs, so nothing is pulled;
- *   <li>CNI config and binaries in dirs of the instance's own (empty: pods use the node's
- *       network), network namespaces' mounts under its state, no AppArmor;
+ *   <li>CNI: the plugins of the machine ({@link CniNetwork#PLUGINS}) and the conflist of the
+ *       instance's own bridge ({@link CniNetwork}) for pods with a network namespace; pods on
+ *       the node's network do not use it; network namespaces' mounts under its state, no AppArmor;
+ *   <li>each handler's {@code pod_annotations}: the pod annotations CRI copies into the OCI
+ *       specs of the pod's sandbox and containers, where a shim can read them;
  *   <li>each handler's runc state under the instance's own dir ({@code Root}), not
  *       /run/containerd/runc/k8s.io, which every CRI containerd on the machine would share.
  * </ul>
@@ -31,15 +34,8 @@ final class CriConfigToml {
     private CriConfigToml() {}
 
     /** The TOML of the CRI plugins; writes the handlers' runc-options files under {@code dir}. */
-    static String sections(ContainerdRelease release, Path dir, List<CriHandler> handlers) {
-        Path cni = dir.resolve("cni");
-        Path runcRoot = dir.resolve("runc");
-        try {
-            Files.createDirectories(cni.resolve("bin"));
-            Files.createDirectories(cni.resolve("conf"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    static String sections(ContainerdRelease release, Path dir, List<CriHandler> handlers, CniNetwork network) {
+        Path runcRoot = runcRoot(dir);
         String runtimes = release.atLeast2()
                 ? "plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes"
                 : "plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes";
@@ -86,8 +82,8 @@ final class CriConfigToml {
                     [plugins.'io.containerd.cri.v1.runtime'.containerd]
                       default_runtime_name = 'runc'
                     %5$s"""
-                    .formatted(quote(BusyboxImage.PAUSE_REF), common, quote(cni.resolve("bin").toString()),
-                            quote(cni.resolve("conf").toString()), handlerToml);
+                    .formatted(quote(BusyboxImage.PAUSE_REF), common, quote(CniNetwork.PLUGINS.toString()),
+                            quote(network.confDir().toString()), handlerToml);
         }
         return """
 
@@ -104,8 +100,13 @@ final class CriConfigToml {
                   default_runtime_name = "runc"
                   snapshotter = "overlayfs"
                 %5$s"""
-                .formatted(quote(BusyboxImage.PAUSE_REF), common, quote(cni.resolve("bin").toString()),
-                        quote(cni.resolve("conf").toString()), handlerToml);
+                .formatted(quote(BusyboxImage.PAUSE_REF), common, quote(CniNetwork.PLUGINS.toString()),
+                        quote(network.confDir().toString()), handlerToml);
+    }
+
+    /** The runc root of every handler of the instance in {@code dir}. */
+    static Path runcRoot(Path dir) {
+        return dir.resolve("runc");
     }
 
     /** runc's options as TOML, what a runtime other than Go's runc shim reads from ConfigPath. */

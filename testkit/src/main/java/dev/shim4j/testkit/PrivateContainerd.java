@@ -77,6 +77,8 @@ public final class PrivateContainerd implements AutoCloseable {
     private final List<Process> ctrProcesses = new CopyOnWriteArrayList<>();
     private Process containerd;
     private dev.shim4j.cri.CriClient cri;
+    /** The pod network of CRI ({@link CniNetwork}); null while CRI is off. */
+    private CniNetwork network;
     private boolean closed;
 
     private PrivateContainerd(Path dir, ContainerdRelease release, List<CriHandler> criHandlers,
@@ -272,6 +274,22 @@ public final class PrivateContainerd implements AutoCloseable {
         return dev.shim4j.cri.CriConfigs.hostNetworkPod(name, podLogDir(name), "/" + namespace + "/" + name);
     }
 
+    /**
+     * A pod named {@code name} with a network namespace of its own on this instance's bridge
+     * ({@link #network()}), hostname {@code name}; logs and cgroups as for {@link #hostNetworkPod}.
+     */
+    public dev.shim4j.cri.v1.PodSandboxConfig networkPod(String name) {
+        return dev.shim4j.cri.CriConfigs.networkPod(name, podLogDir(name), "/" + namespace + "/" + name);
+    }
+
+    /** The pod network of CRI: its bridge and subnet. */
+    public CniNetwork network() {
+        if (!criEnabled()) {
+            throw new IllegalStateException("CRI is off: start with PrivateContainerd.startWithCri");
+        }
+        return network;
+    }
+
     /** Where the pod {@code name} of {@link #hostNetworkPod} has its containers' logs. */
     public Path podLogDir(String name) {
         return dir.resolve("pods").resolve(name);
@@ -305,11 +323,20 @@ public final class PrivateContainerd implements AutoCloseable {
 
     /**
      * Stops containerd (SIGTERM, as a service manager would) and starts it again on the same
-     * dirs, config and sockets. Shims and containers keep running meanwhile.
+     * dirs, config and sockets. Shims and containers keep running meanwhile. With CRI on, it
+     * returns once CRI answers again, and {@link #cri()} hands out a fresh client (the old one's
+     * connection went down with containerd).
      */
     public synchronized void restart() {
         stopContainerd();
         launch();
+        if (criEnabled()) {
+            if (cri != null) {
+                cri.close();
+                cri = null;
+            }
+            awaitCriReady();
+        }
     }
 
     /**
@@ -366,8 +393,20 @@ public final class PrivateContainerd implements AutoCloseable {
         }
         stopContainerd();
         killLeftoverShims();
-        namespaces.forEach(PrivateContainerd::deleteRuncContainers);
+        namespaces.forEach(ns -> deleteRuncContainers(RUNC_ROOT.resolve(ns)));
+        if (criEnabled()) {
+            // CRI's handlers keep runc state in this dir: one runc root per namespace under it.
+            try (Stream<Path> roots = Files.list(CriConfigToml.runcRoot(dir))) {
+                roots.filter(Files::isDirectory).forEach(PrivateContainerd::deleteRuncContainers);
+            } catch (IOException ignored) {
+                // No pod ever ran.
+            }
+        }
         unmountUnder(dir);
+        if (network != null) {
+            // After the unmounts: a pod's netns (mounted under the state dir) holds its veth.
+            network.remove();
+        }
         for (String ns : namespaces) {
             removeTree(RUNC_ROOT.resolve(ns));
             removeNamespaceCgroups(ns);
@@ -419,6 +458,9 @@ public final class PrivateContainerd implements AutoCloseable {
     }
 
     private void writeConfig() {
+        if (criEnabled()) {
+            network = CniNetwork.create(dir);
+        }
         String toml = """
                 # Written by the shim4j testkit for one private containerd.
                 version = %6$d
@@ -438,7 +480,7 @@ public final class PrivateContainerd implements AutoCloseable {
                 [plugins."io.containerd.gc.v1.scheduler"]
                   startup_delay = "100ms"
                 """.formatted(root, state, address, ttrpcAddress, disabledPlugins(), release.atLeast2() ? 3 : 2)
-                + (criEnabled() ? CriConfigToml.sections(release, dir, criHandlers) : "");
+                + (criEnabled() ? CriConfigToml.sections(release, dir, criHandlers, network) : "");
         try {
             Files.writeString(config, toml, StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -508,6 +550,10 @@ public final class PrivateContainerd implements AutoCloseable {
     private void prepareCri() {
         ctrCriOk("images", "import", BusyboxImage.pauseTarball().toString());
         ctrCriOk("images", "import", BusyboxImage.tarball().toString());
+        awaitCriReady();
+    }
+
+    private void awaitCriReady() {
         Instant deadline = Instant.now().plus(START_DEADLINE);
         RuntimeException last = null;
         while (Instant.now().isBefore(deadline)) {
@@ -540,12 +586,11 @@ public final class PrivateContainerd implements AutoCloseable {
     }
 
     /**
-     * Containers runc still knows in the namespace's runc root once containerd and its shims are
-     * gone (a containerd killed mid-start leaves those its shims had created): killed and deleted.
-     * (Not for CRI's namespace: its handlers keep runc state in this instance's dir.)
+     * Containers runc still knows in {@code runcRoot} once containerd and its shims are gone (a
+     * containerd killed mid-start leaves those its shims had created, a killed shim whose
+     * {@code delete} did not finish leaves its pod's): killed and deleted.
      */
-    private static void deleteRuncContainers(String ns) {
-        Path runcRoot = RUNC_ROOT.resolve(ns);
+    private static void deleteRuncContainers(Path runcRoot) {
         if (!Files.isDirectory(runcRoot)) {
             return;
         }

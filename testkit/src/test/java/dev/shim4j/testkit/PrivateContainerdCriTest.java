@@ -6,7 +6,9 @@ import dev.shim4j.cri.CriConfigs;
 import dev.shim4j.cri.v1.ContainerState;
 import dev.shim4j.cri.v1.PodSandboxState;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -39,5 +41,61 @@ class PrivateContainerdCriTest {
             cri.removePodSandbox(podId);
             assertThat(cd.ctrCriOk("containers", "ls", "-q").lines()).isEmpty();
         }
+    }
+
+    /**
+     * A pod with a network namespace of its own gets an address of the instance's subnet on its
+     * bridge; close() removes the bridge even with the pod still there.
+     */
+    @Test
+    void aNetworkPodGetsAnAddressAndCloseRemovesTheBridge() {
+        CniNetwork network;
+        try (var cd = PrivateContainerd.startWithCri(ContainerdRelease.of(ContainerdRelease.SYSTEM_SERIES),
+                List.of(CriHandler.goRunc()))) {
+            network = cd.network();
+            String podId = cd.cri().runPodSandbox(cd.networkPod("net1"), "runc");
+            String ip = cd.cri().podSandboxStatus(podId).getNetwork().getIp();
+            assertThat(network.contains(ip)).as(ip + " in " + network.subnet()).isTrue();
+            assertThat(network.bridgeExists()).isTrue();
+            assertThat(network.ports()).as("the pod's veth").hasSize(1);
+        }
+        assertThat(network.bridgeExists()).as("bridge " + network.bridge() + " left").isFalse();
+    }
+
+    /**
+     * A pod whose shim died while containerd was down (nobody ran the shim's delete): close()
+     * kills and deletes its containers in the handlers' runc root, so no process or cgroup stays.
+     */
+    @Test
+    void closeEndsContainersWhoseShimDiedWhileContainerdWasDown() throws Exception {
+        String marker = Long.toString(800_000 + ProcessHandle.current().pid());
+        String namespace;
+        try (var cd = PrivateContainerd.startWithCri(ContainerdRelease.of(ContainerdRelease.SYSTEM_SERIES),
+                List.of(CriHandler.goRunc()))) {
+            namespace = cd.namespace();
+            var pod = cd.hostNetworkPod("orphan");
+            String podId = cd.cri().runPodSandbox(pod, "runc");
+            String c = cd.cri().createContainer(podId, CriConfigs.container("sleeper", cd.criImage(), "/bin/sleep", marker), pod);
+            cd.cri().startContainer(c);
+            cd.stop();
+            List<ProcessHandle> shims = Procs.runningWithArgument(cd.address().toString());
+            assertThat(shims).as("the pod's shim").isNotEmpty();
+            var sockets = Procs.boundUnixSockets(shims.stream().map(ProcessHandle::pid).toList());
+            shims.forEach(ProcessHandle::destroyForcibly);
+            assertThat(sleepers(marker)).as("the container outlives its shim").isNotEmpty();
+            // A killed Go shim leaves its socket file: not on this machine.
+            for (var socket : sockets.values().stream().flatMap(java.util.Set::stream)
+                    .filter(p -> p.startsWith("/run/containerd/s")).toList()) {
+                Files.deleteIfExists(socket);
+            }
+        }
+        assertThat(sleepers(marker)).as("close() ended the container").isEmpty();
+        assertThat(Path.of("/sys/fs/cgroup/pids", namespace)).as("cgroups removed").doesNotExist();
+    }
+
+    private static List<ProcessHandle> sleepers(String marker) {
+        return ProcessHandle.allProcesses()
+                .filter(h -> Procs.commandLine(h.pid()).equals(List.of("/bin/sleep", marker)) && Procs.isRunning(h))
+                .toList();
     }
 }
