@@ -98,6 +98,9 @@ final class WasiCommand {
       Instance instance = Instance.builder(module)
           .withImportValues(ImportValues.builder().addFunction(wasi.toHostFunctions()).build())
           .withMemoryFactory(cappedMemory())
+          // Chicory would run _start itself at instantiation (and swallow what ends it): it runs
+          // below, once, where proc_exit and traps are seen.
+          .withStart(false)
           .build();
       instance.export(START).apply();
       return 0;
@@ -110,7 +113,9 @@ final class WasiCommand {
       // Chicory reports traps as ChicoryException (TrapException, WasmRuntimeException) but some
       // as the JVM's own exceptions; a runaway recursion or allocation is the instance's fault
       // alone, so it ends the instance and not the daemon.
-      if (Thread.currentThread().isInterrupted()) {
+      // Chicory's WASI sleep (poll_oneoff) reports an interrupt as a plain ChicoryException
+      // whose cause is the InterruptedException, the thread's flag already cleared.
+      if (Thread.currentThread().isInterrupted() || e.getCause() instanceof InterruptedException) {
         throw new ChicoryInterruptedException("killed", e);
       }
       report(io.stderr(), e);

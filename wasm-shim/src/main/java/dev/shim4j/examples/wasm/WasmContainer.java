@@ -149,6 +149,9 @@ final class WasmContainer {
       LOG.log(Level.ERROR, "instance of " + id + " failed", e);
       exitStatus = ExitStatus.TRAP;
     }
+    // A kill left this thread's interrupt flag set: cleared, or publishing the exit (a timed
+    // offer to the publisher's queue) would fail at once and the TaskExit would be lost.
+    Thread.interrupted();
     finish(exitStatus);
   }
 

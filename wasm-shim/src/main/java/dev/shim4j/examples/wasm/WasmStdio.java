@@ -21,7 +21,12 @@ import java.nio.file.Path;
  *
  * <p>Output FIFOs are opened O_RDWR (never blocks, never EPIPEs while containerd's reader comes
  * and goes); stdin's read side is opened when the instance starts (O_NONBLOCK open, blocking
- * reads), so it sees end of file once the client closes its writer. {@link #close()} from
+ * reads), so it sees end of file once the client closes its writer. A client whose writer never
+ * opened (ctr opens it only once the read side is open, and gives up when its input ended
+ * before) sends CloseIO instead: {@link #closeStdin()} then opens and closes a writer of its
+ * own, which is what lets the reader see end of file (Linux reports a FIFO's hang-up only after
+ * a writer came and went since the reader opened); data already in the FIFO is read first. A
+ * CloseIO before the start is remembered and applied when stdin opens. {@link #close()} from
  * another thread ends a read or write the instance is blocked in: sys's fd streams wait in poll
  * with a wake-up, which is how a kill gets an instance out of a host call.
  */
@@ -32,6 +37,8 @@ final class WasmStdio implements AutoCloseable {
   private final OutputStream stdout;
   private final OutputStream stderr;
   private InputStream stdin = InputStream.nullInputStream();
+  private boolean stdinOpen;
+  private boolean stdinCloseRequested;
   private boolean closed;
 
   private WasmStdio(String stdin, String stdout, String stderr, OutputStream out, OutputStream err) {
@@ -73,8 +80,25 @@ final class WasmStdio implements AutoCloseable {
   synchronized InputStream openStdin() throws IOException {
     if (!stdinSpec.isEmpty() && !closed) {
       stdin = new FdInputStream(Fds.openFifoNonBlocking(Path.of(stdinSpec), Fds.O_RDONLY));
+      stdinOpen = true;
+      if (stdinCloseRequested) {
+        passWriterThrough();
+      }
     }
     return stdin;
+  }
+
+  /** CloseIO of stdin: the instance reads what is in the FIFO, then end of file. */
+  synchronized void closeStdin() throws IOException {
+    stdinCloseRequested = true;
+    if (stdinOpen && !closed) {
+      passWriterThrough();
+    }
+  }
+
+  /** A writer that comes and goes: with no other writer left, the reader sees end of file. */
+  private void passWriterThrough() throws IOException {
+    Fds.closeQuietly(Fds.openFifoNonBlocking(Path.of(stdinSpec), Fds.O_WRONLY));
   }
 
   OutputStream stdout() {

@@ -178,13 +178,13 @@ final class WasmTaskService implements TaskTtrpc.Service {
         .build();
   }
 
-  /**
-   * Nothing to do: stdin's end of file reaches the instance when the client closes its writer
-   * of the FIFO (the shim holds no writer of its own), which a client sending CloseIO has done.
-   */
+  /** CloseIO: the instance reads stdin's remaining data, then end of file (see {@link WasmStdio}). */
   @Override
   public Empty closeIO(CallContext ctx, CloseIORequest req) throws Exception {
-    init(req.getId(), req.getExecId());
+    WasmContainer c = init(req.getId(), req.getExecId());
+    if (req.getStdin()) {
+      c.stdio.closeStdin();
+    }
     return Empty.getDefaultInstance();
   }
 

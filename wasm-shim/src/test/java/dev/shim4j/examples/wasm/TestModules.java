@@ -12,13 +12,19 @@ import java.util.Map;
  *       string NUL-terminated, as WASI hands them over), then copies stdin to stdout until end of
  *       file, then exits with {@code proc_exit(argc)};
  *   <li>{@code loop.wasm}: loops for ever (until killed);
- *   <li>{@code trap.wasm}: traps at once ({@code unreachable}).
+ *   <li>{@code trap.wasm}: traps at once ({@code unreachable});
+ *   <li>{@code hello.wasm}: writes "hello\n" to stdout and returns (exit status 0);
+ *   <li>{@code sleep.wasm}: sleeps in WASI's {@code poll_oneoff} for an hour at a time, for ever
+ *       (a running container that takes no CPU).
  * </ul>
  */
 final class TestModules {
   static final String ECHO = "/echo.wasm";
   static final String LOOP = "/loop.wasm";
   static final String TRAP = "/trap.wasm";
+  static final String HELLO = "/hello.wasm";
+  static final String SLEEP = "/sleep.wasm";
+  private static final String WASI = "wasi_snapshot_preview1";
 
   // echo.wasm's memory (one 64 KiB page): where each thing lives.
   private static final int ARGC = 0;
@@ -38,7 +44,8 @@ final class TestModules {
 
   /** Every module, by its path in the image (no leading slash). */
   static Map<String, byte[]> files() {
-    return Map.of("echo.wasm", echo(), "loop.wasm", loop(), "trap.wasm", trap());
+    return Map.of("echo.wasm", echo(), "loop.wasm", loop(), "trap.wasm", trap(), "hello.wasm", hello(),
+        "sleep.wasm", sleep());
   }
 
   static byte[] echo() {
@@ -48,7 +55,7 @@ final class TestModules {
     int fourToOne = asm.type(new byte[] {i32, i32, i32, i32}, new byte[] {i32});
     int oneToNone = asm.type(new byte[] {i32}, new byte[0]);
     int none = asm.type(new byte[0], new byte[0]);
-    String wasi = "wasi_snapshot_preview1";
+    String wasi = WASI;
     int argsSizesGet = asm.importFunction(wasi, "args_sizes_get", twoToOne);
     int argsGet = asm.importFunction(wasi, "args_get", twoToOne);
     int environSizesGet = asm.importFunction(wasi, "environ_sizes_get", twoToOne);
@@ -101,6 +108,52 @@ final class TestModules {
     int none = asm.type(new byte[0], new byte[0]);
     int start = asm.function(none, new Code().unreachable());
     return asm.exportFunction("_start", start).bytes();
+  }
+
+  static byte[] hello() {
+    var asm = new WasmAssembler();
+    byte i32 = WasmAssembler.I32;
+    int fourToOne = asm.type(new byte[] {i32, i32, i32, i32}, new byte[] {i32});
+    int none = asm.type(new byte[0], new byte[0]);
+    int fdWrite = asm.importFunction(WASI, "fd_write", fourToOne);
+    int text = 64;
+    Code c = new Code();
+    c.i32Const(text).i32Const(littleEndian("hell")).i32Store();
+    c.i32Const(text + 4).i32Const(littleEndian("o\n\0\0")).i32Store();
+    c.i32Const(IOVEC).i32Const(text).i32Store();
+    c.i32Const(IOVEC + 4).i32Const(6).i32Store();
+    c.i32Const(1).i32Const(IOVEC).i32Const(1).i32Const(COUNT).call(fdWrite).drop();
+    int start = asm.function(none, c);
+    return asm.memory(1).exportMemory("memory").exportFunction("_start", start).bytes();
+  }
+
+  /** poll_oneoff on one relative clock subscription of an hour, in a loop. */
+  static byte[] sleep() {
+    var asm = new WasmAssembler();
+    byte i32 = WasmAssembler.I32;
+    int fourToOne = asm.type(new byte[] {i32, i32, i32, i32}, new byte[] {i32});
+    int none = asm.type(new byte[0], new byte[0]);
+    int pollOneoff = asm.importFunction(WASI, "poll_oneoff", fourToOne);
+    int subscription = 256; // 48 bytes: userdata, tag (0: clock), clock id, timeout, precision, flags
+    int events = 512;
+    int nevents = 1024;
+    Code c = new Code();
+    c.i32Const(subscription).i64Const(1).i64Store();           // userdata
+    c.i32Const(subscription + 8).i64Const(0).i64Store();       // tag 0: a clock
+    c.i32Const(subscription + 16).i64Const(1).i64Store();      // clock id 1: monotonic
+    c.i32Const(subscription + 24).i64Const(3_600_000_000_000L).i64Store(); // an hour, in ns
+    c.i32Const(subscription + 32).i64Const(0).i64Store();      // precision
+    c.i32Const(subscription + 40).i64Const(0).i64Store();      // flags 0: relative
+    c.loop();
+    c.i32Const(subscription).i32Const(events).i32Const(1).i32Const(nevents).call(pollOneoff).drop();
+    c.br(0).end();
+    int start = asm.function(none, c);
+    return asm.memory(1).exportMemory("memory").exportFunction("_start", start).bytes();
+  }
+
+  private static int littleEndian(String fourChars) {
+    byte[] b = fourChars.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    return (b[0] & 0xff) | (b[1] & 0xff) << 8 | (b[2] & 0xff) << 16 | (b[3] & 0xff) << 24;
   }
 
   /** What echo.wasm writes for these strings: each followed by a NUL. */

@@ -52,18 +52,37 @@ class WasiCommandTest {
   }
 
   @Test
+  void helloWritesAndExitsZero() {
+    int status = WasiCommand.parse(TestModules.hello(), MEMORY).run(io(List.of("/hello.wasm"), Map.of(), InputStream.nullInputStream()));
+
+    assertThat(status).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("hello\n");
+  }
+
+  @Test
   void anInterruptEndsALoopingInstance() throws Exception {
-    WasiCommand loop = WasiCommand.parse(TestModules.loop(), MEMORY);
+    assertInterruptEnds(TestModules.loop());
+  }
+
+  /** Chicory's WASI sleep turns the interrupt into a plain ChicoryException: still a kill. */
+  @Test
+  void anInterruptEndsAnInstanceAsleepInWasi() throws Exception {
+    assertInterruptEnds(TestModules.sleep());
+    assertThat(err.toString(StandardCharsets.UTF_8)).as("a kill is no trap").isEmpty();
+  }
+
+  private void assertInterruptEnds(byte[] module) throws Exception {
+    WasiCommand command = WasiCommand.parse(module, MEMORY);
     var ended = new CompletableFuture<Throwable>();
     Thread t = Thread.ofPlatform().start(() -> {
       try {
-        loop.run(io(List.of("/loop.wasm"), Map.of(), InputStream.nullInputStream()));
+        command.run(io(List.of("/m.wasm"), Map.of(), InputStream.nullInputStream()));
         ended.complete(null);
       } catch (Throwable e) {
         ended.complete(e);
       }
     });
-    Thread.sleep(200);
+    Thread.sleep(300);
     assertThat(ended).isNotDone();
     t.interrupt();
     assertThat(ended.get(30, TimeUnit.SECONDS)).isInstanceOf(ChicoryInterruptedException.class);

@@ -164,6 +164,20 @@ final class WasmAssembler {
       return this;
     }
 
+    Code i64Const(long value) {
+      out.write(0x42);
+      long v = value;
+      while (true) {
+        int b = (int) (v & 0x7f);
+        v >>= 7;
+        boolean done = (v == 0 && (b & 0x40) == 0) || (v == -1 && (b & 0x40) != 0);
+        out.write(done ? b : b | 0x80);
+        if (done) {
+          return this;
+        }
+      }
+    }
+
     Code call(int function) {
       out.write(0x10);
       unsigned(out, function);
@@ -184,6 +198,12 @@ final class WasmAssembler {
     /** i32.store with alignment 4 and offset 0: takes an address and a value. */
     Code i32Store() {
       out.writeBytes(new byte[] {0x36, 0x02, 0x00});
+      return this;
+    }
+
+    /** i64.store with alignment 8 and offset 0: takes an address and a value. */
+    Code i64Store() {
+      out.writeBytes(new byte[] {0x37, 0x03, 0x00});
       return this;
     }
 
