@@ -140,10 +140,10 @@ final class WasmAssembler {
     } while (v != 0);
   }
 
-  /** LEB128, signed (what i32.const takes). */
-  static void signed(ByteArrayOutputStream out, int value) {
+  /** LEB128, signed (what i32.const and i64.const take). */
+  static void signed(ByteArrayOutputStream out, long value) {
     while (true) {
-      int b = value & 0x7f;
+      int b = (int) (value & 0x7f);
       value >>= 7;
       boolean done = (value == 0 && (b & 0x40) == 0) || (value == -1 && (b & 0x40) != 0);
       out.write(done ? b : b | 0x80);
@@ -166,16 +166,8 @@ final class WasmAssembler {
 
     Code i64Const(long value) {
       out.write(0x42);
-      long v = value;
-      while (true) {
-        int b = (int) (v & 0x7f);
-        v >>= 7;
-        boolean done = (v == 0 && (b & 0x40) == 0) || (v == -1 && (b & 0x40) != 0);
-        out.write(done ? b : b | 0x80);
-        if (done) {
-          return this;
-        }
-      }
+      signed(out, value);
+      return this;
     }
 
     Code call(int function) {

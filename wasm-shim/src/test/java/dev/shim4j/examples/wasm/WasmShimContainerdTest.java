@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shim4j.testkit.CtrEvents;
 import dev.shim4j.testkit.CtrResult;
+import dev.shim4j.testkit.Eventually;
 import dev.shim4j.testkit.OciImage;
 import dev.shim4j.testkit.PrivateContainerd;
 import dev.shim4j.testkit.Procs;
@@ -197,7 +198,7 @@ class WasmShimContainerdTest {
     long daemon = Long.parseLong(pids.iterator().next());
     Set<String> addresses = new TreeSet<>();
     for (String id : ids) {
-      addresses.add(Files.readString(bundle(id).resolve("address")).strip());
+      addresses.add(Files.readString(cd.bundle(id).resolve("address")).strip());
     }
     assertThat(addresses).hasSize(1);
 
@@ -215,7 +216,7 @@ class WasmShimContainerdTest {
     assertThat(cd.ctrOk("task", "ls", "-q").lines()).doesNotContainAnyElementsOf(ids);
     assertThat(cd.ctrOk("container", "ls", "-q").lines()).doesNotContainAnyElementsOf(ids);
     for (String id : ids) {
-      assertThat(bundle(id)).doesNotExist();
+      assertThat(cd.bundle(id)).doesNotExist();
     }
     assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(cd.state().toString());
     assertThat(eventually(() -> !Procs.isRunning(daemon))).as("the daemon exits with its last container").isTrue();
@@ -246,10 +247,6 @@ class WasmShimContainerdTest {
     assertThat(cd.ctrOk("container", "ls", "-q").lines()).doesNotContain("bad1", "good1");
   }
 
-  private static Path bundle(String id) {
-    return cd.state().resolve("io.containerd.runtime.v2.task").resolve(cd.namespace()).resolve(id);
-  }
-
   private static String taskStatus(String id) {
     for (String line : cd.ctr("task", "ls").lines()) {
       String[] f = line.split("\\s+");
@@ -261,14 +258,7 @@ class WasmShimContainerdTest {
   }
 
   private static boolean eventually(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + SLOW.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) {
-        return true;
-      }
-      Thread.sleep(200);
-    }
-    return condition.getAsBoolean();
+    return Eventually.eventually(SLOW, condition);
   }
 
   private interface Action<T> {

@@ -19,8 +19,11 @@ final class WasmShimLauncher {
     return write(Path.of("target", "launchers"));
   }
 
-  /** Writes the launcher into {@code dir}; its absolute path. */
+  /**
+   * Writes the launcher into {@code dir}; its absolute path. The serial collector, as shim4j's
+   * distribution runs its daemons: one small heap shared by many small instances.
+   */
   static String write(Path dir) {
-    return Launchers.write(dir.toAbsolutePath(), NAME, WasmShim.class.getName(), List.of()).toString();
+    return Launchers.write(dir.toAbsolutePath(), NAME, WasmShim.class.getName(), List.of("-XX:+UseSerialGC")).toString();
   }
 }
