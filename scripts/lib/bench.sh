@@ -133,7 +133,7 @@ bench_pool() {
 }
 
 # bench_await_daemon POOL: waits (up to 5 s) until a daemon answers other launchers' starts there
-# (dev.shim4j.shim.WarmStarts: its socket daemon.PID).
+# (dev.shim4j.shim.internal.WarmStarts: its socket daemon.PID).
 bench_await_daemon() {
   local _
   for _ in $(seq 50); do

@@ -2,6 +2,8 @@ package dev.shim4j.dist;
 
 import dev.shim4j.dist.StartBatch.Outcome;
 import dev.shim4j.dist.StartBatch.Start;
+import dev.shim4j.testkit.PackagedShim;
+import dev.shim4j.testkit.OnEveryContainerd;
 import dev.shim4j.testkit.PrivateContainerd;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,8 +32,9 @@ import org.junit.jupiter.api.Test;
  * <p>The test's processes are recognised by its own SHIM4J_PREFORK_DIR in their environment (see
  * {@link TestsProcesses}), so nothing of another test is counted or killed.
  */
+@OnEveryContainerd
 class ConcurrentStartsTest {
-  private static final Path DIST = Path.of(System.getProperty("shim4j.dist", "target/shim4j")).toAbsolutePath();
+  private static final Path DIST = PackagedShim.directory();
   private static final String LAUNCHER = DIST.resolve("bin/containerd-shim-runc4j-v2").toString();
   /** Per ctr run: a start that waits this long is hung, not slow (2 cores, other builds beside). */
   private static final Duration PER_RUN = Duration.ofSeconds(180);

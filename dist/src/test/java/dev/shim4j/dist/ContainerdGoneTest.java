@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shim4j.dist.StartBatch.Start;
 import dev.shim4j.testkit.CtrResult;
+import dev.shim4j.testkit.PackagedShim;
+import dev.shim4j.testkit.OnEveryContainerd;
 import dev.shim4j.testkit.PrivateContainerd;
 import dev.shim4j.testkit.Procs;
 import java.nio.charset.StandardCharsets;
@@ -30,8 +32,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * starts are in flight, it leaves no shim that it never got to use; stopped, it leaves no spare.
  * The test's processes are recognised by its own SHIM4J_PREFORK_DIR (see {@link TestsProcesses}).
  */
+@OnEveryContainerd
 class ContainerdGoneTest {
-  private static final Path DIST = Path.of(System.getProperty("shim4j.dist", "target/shim4j")).toAbsolutePath();
+  private static final Path DIST = PackagedShim.directory();
   private static final String LAUNCHER = DIST.resolve("bin/containerd-shim-runc4j-v2").toString();
   private static final Duration PER_RUN = Duration.ofSeconds(120);
   private static final Path RUNC_ROOT = Path.of("/run/containerd/runc");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.shim4j.api.task.v2.ConnectRequest;
 import dev.shim4j.api.task.v2.ConnectResponse;
 import dev.shim4j.api.task.v2.TaskTtrpc;
+import dev.shim4j.testkit.PackagedShim;
 import dev.shim4j.ttrpc.CallOptions;
 import dev.shim4j.ttrpc.Client;
 import java.io.IOException;
@@ -34,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LaunchersTest {
   private static final Duration DEADLINE = Duration.ofSeconds(30);
-  private static final Path DIST = Path.of(System.getProperty("shim4j.dist", "target/shim4j")).toAbsolutePath();
+  private static final Path DIST = PackagedShim.directory();
   private static final String SKELETON = "containerd-shim-skeleton-v1";
   private static final String CONNECT = "shim-proto-connect";
   private static final String RUNC4J = "containerd-shim-runc4j-v2";

@@ -1,12 +1,13 @@
 package dev.shim4j.dist;
 
+import dev.shim4j.testkit.PackagedShim;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 
 /** Where shim4j-start looks for the spares and daemons of a start, as it says itself. */
 final class PoolDirs {
-  private static final Path DIST = Path.of(System.getProperty("shim4j.dist", "target/shim4j")).toAbsolutePath();
+  private static final Path DIST = PackagedShim.directory();
 
   private PoolDirs() {}
 

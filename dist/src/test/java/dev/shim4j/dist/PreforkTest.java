@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.shim4j.api.bootstrap.v1.BootstrapParams;
 import dev.shim4j.api.task.v2.ConnectRequest;
 import dev.shim4j.api.task.v2.TaskTtrpc;
+import dev.shim4j.testkit.PackagedShim;
 import dev.shim4j.ttrpc.CallOptions;
 import dev.shim4j.ttrpc.Client;
 import java.io.IOException;
@@ -34,15 +35,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The distribution's launcher with pre-started daemons ("spares"; see dev.shim4j.shim.Prefork):
+ * The distribution's launcher with pre-started daemons ("spares"; see dev.shim4j.shim.internal.Prefork):
  * with SHIM4J_PREFORK=1 a cold start leaves a spare behind, the next start is answered by it and
  * it becomes that start's daemon; a spare in another environment declines; a dead spare's
  * socket is skipped; a spare goes when the process it was started for (containerd) does. By
  * default a spare follows only the second new daemon within the idle time; with 0 none does. Two
  * spares while starts outrun one. Tens of starts at once at one spare: one answer each, one
  * adoption, and no daemon left that nobody connected to.
- * Also the launcher's other path: a live daemon answers starts (dev.shim4j.shim.WarmStarts).
- * The pool's files are in {@link #spares()}: dist/src/main/c/shim4j-start.c says how it is named.
+ * Also the launcher's other path: a live daemon answers starts (dev.shim4j.shim.internal.WarmStarts).
+ * The pool's files are in {@link #spares()}: launcher/src/main/resources/dev/shim4j/launcher/shim4j-start.c says how it is named.
  */
 class PreforkTest {
   private static final Duration DEADLINE = Duration.ofSeconds(30);
@@ -51,7 +52,7 @@ class PreforkTest {
    * sliver of the CPU, and its JVM's boot can take tens of seconds.
    */
   private static final Duration SPARE_DEADLINE = Duration.ofSeconds(120);
-  private static final Path DIST = Path.of(System.getProperty("shim4j.dist", "target/shim4j")).toAbsolutePath();
+  private static final Path DIST = PackagedShim.directory();
   private static final String SKELETON = "containerd-shim-skeleton-v1";
   private static final String NAMESPACE = "shim4j-prefork-test";
 

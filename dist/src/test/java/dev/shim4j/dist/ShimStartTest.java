@@ -2,6 +2,7 @@ package dev.shim4j.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.shim4j.testkit.PackagedShim;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -32,13 +33,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * bin/shim4j-start, the launchers' {@code start} (dist/src/main/c/shim4j-start.c), against fake
+ * bin/shim4j-start, the launchers' {@code start} (launcher/src/main/resources/dev/shim4j/launcher/shim4j-start.c), against fake
  * responders speaking its protocol and a fake "JVM" (a shell script) for the cold start: whatever
  * a responder does, containerd gets exactly one answer (the responder's, or the cold start's with
  * stdin intact), and nothing placed by anyone but us is used.
  */
 class ShimStartTest {
-  private static final Path DIST = Path.of(System.getProperty("shim4j.dist", "target/shim4j")).toAbsolutePath();
+  private static final Path DIST = PackagedShim.directory();
   private static final String RUNTIME = "fake-runtime";
   /** The cold "JVM": prints the pool it was given and a digest of its stdin. */
   private static final String COLD = "printf 'cold:%s:' \"$1\"; md5sum | cut -d' ' -f1";

@@ -1,6 +1,6 @@
 package dev.shim4j.dist;
 
-import dev.shim4j.shim.ShimAddress;
+import dev.shim4j.shim.internal.ShimAddress;
 import dev.shim4j.testkit.CtrResult;
 import dev.shim4j.testkit.PrivateContainerd;
 import java.nio.file.Path;

@@ -3,6 +3,7 @@ package dev.shim4j.dist;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shim4j.testkit.CtrResult;
+import dev.shim4j.testkit.PackagedShim;
 import dev.shim4j.testkit.PrivateContainerd;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,7 +31,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * point at are untouched, nothing is created in or through the directory.
  */
 class UntrustedPreforkDirTest {
-  private static final Path DIST = Path.of(System.getProperty("shim4j.dist", "target/shim4j")).toAbsolutePath();
+  private static final Path DIST = PackagedShim.directory();
   private static final String NAME = "containerd-shim-runc4j-v2";
   private static final String LAUNCHER = DIST.resolve("bin").resolve(NAME).toString();
   private static final Duration PER_RUN = Duration.ofSeconds(120);

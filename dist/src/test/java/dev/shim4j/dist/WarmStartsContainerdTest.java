@@ -2,7 +2,10 @@ package dev.shim4j.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.shim4j.testkit.PackagedShim;
+import dev.shim4j.testkit.OnEveryContainerd;
 import dev.shim4j.testkit.PrivateContainerd;
+import dev.shim4j.testkit.StartAnswers;
 import dev.shim4j.testkit.Procs;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,15 +18,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The distribution's runc shim launcher under a real containerd 1.6, with starts answered by a
- * JVM that is already up. A live daemon (dev.shim4j.shim.WarmStarts; the tests of it run with
+ * The distribution's runc shim launcher under a real containerd (each supported release, see
+ * {@link OnEveryContainerd}), with starts answered by a
+ * JVM that is already up. A live daemon (dev.shim4j.shim.internal.WarmStarts; the tests of it run with
  * spares off, SHIM4J_PREFORK=0): a new container's daemon is spawned by a running one, a
  * container joining the node-wide daemon costs no JVM at all, and the daemons' sockets go with them.
- * A spare (dev.shim4j.shim.Prefork, by default): the third of three containers in a row gets one
+ * A spare (dev.shim4j.shim.internal.Prefork, by default): the third of three containers in a row gets one
  * as its daemon, and a spare goes with its containerd.
  */
+@OnEveryContainerd
 class WarmStartsContainerdTest {
-  private static final Path DIST = Path.of(System.getProperty("shim4j.dist", "target/shim4j")).toAbsolutePath();
+  private static final Path DIST = PackagedShim.directory();
   private static final Duration DEADLINE = Duration.ofSeconds(30);
   /**
    * A spare boots at nice 19: on a machine kept busy by others (CI, parallel builds) it gets a
@@ -79,6 +84,8 @@ class WarmStartsContainerdTest {
     Path nextSlot = awaitSlot(next);
     assertThat(cd.ctrOk("task", "exec", "--exec-id", "e1", "warm-next", "echo", "served").stdout())
         .isEqualTo("served\n");
+    // a daemon answers in the form the release asks, as a cold start does
+    StartAnswers.assertAsTheReleaseAsks(cd);
 
     // the daemon that spawned it goes first: the other lives on, and serves
     remove("warm-holder");

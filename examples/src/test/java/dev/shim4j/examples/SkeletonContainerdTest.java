@@ -3,10 +3,12 @@ package dev.shim4j.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shim4j.examples.skeleton.SkeletonShim;
-import dev.shim4j.shim.ShimAddress;
+import dev.shim4j.shim.internal.ShimAddress;
 import dev.shim4j.testkit.CtrResult;
 import dev.shim4j.testkit.Launchers;
+import dev.shim4j.testkit.OnEveryContainerd;
 import dev.shim4j.testkit.PrivateContainerd;
+import dev.shim4j.testkit.StartAnswers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,10 +17,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The skeleton under a real containerd 1.6: {@code ctr run --runtime /abs/launcher} reaches it,
+ * The skeleton under a real containerd (each supported release, see {@link OnEveryContainerd}): {@code ctr run --runtime /abs/launcher} reaches it,
  * Create fails with the skeleton's UNIMPLEMENTED message, and containerd's cleanup (Shutdown,
  * {@code delete}) leaves nothing behind: no shim process, no socket, no bundle.
  */
+@OnEveryContainerd
 class SkeletonContainerdTest {
   @TempDir Path launchers;
 
@@ -36,6 +39,7 @@ class SkeletonContainerdTest {
       assertThat(run.stderr())
           .contains("Create is not implemented")
           .containsIgnoringCase("not implemented");
+      StartAnswers.assertAsTheReleaseAsks(containerd);
 
       Path socket = ShimAddress.pathOf(ShimAddress.of(containerd.address().toString(), containerd.namespace(), id));
       Path bundle = containerd.state().resolve("io.containerd.runtime.v2.task")

@@ -62,6 +62,8 @@ final class Container {
   /** Written into the bundle once Delete cleaned everything up; see {@link #markDeleted}. */
   // The launcher (dist launcher.bash) checks for this name too, to answer `delete` without a JVM.
   static final String DELETED_MARKER = ".shim4j-deleted";
+  /** Kill's NOT_FOUND text for a process that exited, Go's shim's words (see {@link #kill}). */
+  private static final String ALREADY_FINISHED = "process already finished: not found";
 
   final String id;
   final String namespace;
@@ -490,30 +492,38 @@ final class Container {
     return null;
   }
 
+  /**
+   * Signals {@code p}. The errors read as Go's shim words them, class suffix included (Go wraps
+   * containerd's error classes, so its text ends in {@code : not found}): containerd 1.x strips
+   * such a suffix and adds it again, 2.x passes the text on as it is, and either way ctr prints
+   * {@code process already finished: not found} for a stopped task, as with Go's shim. NOT_FOUND
+   * for a process that exited, FAILED_PRECONDITION for an exec not started yet.
+   */
   void kill(ContainerProcess p, int signal, boolean all) throws Exception {
     if (p.hasExited()) {
-      throw TtrpcException.notFound(p.describe() + ": process already finished");
+      throw TtrpcException.notFound(ALREADY_FINISHED);
     }
     if (p.isInit()) {
       try {
         runc.kill(id, signal, all);
       } catch (RuncException e) {
         if (e.isNotFound()) {
-          throw TtrpcException.notFound(p.describe() + ": process already finished (" + e.runcMessage() + ")");
+          throw TtrpcException.notFound(ALREADY_FINISHED);
         }
         throw TtrpcException.failedPrecondition(e.getMessage());
       }
       return;
     }
     if (p.pid() == 0) {
-      throw TtrpcException.failedPrecondition(p.describe() + " is not started");
+      throw TtrpcException.failedPrecondition("process not created: failed precondition");
     }
     try {
       Processes.kill(p.pid(), signal);
     } catch (SysException e) {
-      throw TtrpcException.notFound(p.describe() + ": process already finished (" + e.getMessage() + ")");
+      throw TtrpcException.notFound("exec kill error: " + ALREADY_FINISHED);
     }
   }
+
 
   void pause() throws Exception {
     if (init.status() != Status.RUNNING) {

@@ -7,7 +7,6 @@ import dev.shim4j.api.task.v2.TaskTtrpc;
 import dev.shim4j.api.types.RuntimeInfo;
 import dev.shim4j.runc.Runc;
 import dev.shim4j.runc.RuncException;
-import dev.shim4j.shim.Daemon;
 import dev.shim4j.shim.DeleteOpts;
 import dev.shim4j.shim.ExitSignal;
 import dev.shim4j.shim.InfoOpts;
@@ -47,7 +46,7 @@ public final class RuncShim implements Shim {
   @Override
   public String startShim(StartOpts opts) throws Exception {
     String group = Grouping.groupKey(opts.id(), opts.bundle(), System.getenv());
-    return Daemon.spawn(opts, group);
+    return Shim.spawnDaemon(opts, group);
   }
 
   /**

@@ -14,7 +14,7 @@ import dev.shim4j.cri.v1.ExecSyncResponse;
 import dev.shim4j.cri.v1.LinuxContainerResources;
 import dev.shim4j.cri.v1.PodSandboxConfig;
 import dev.shim4j.cri.v1.PodSandboxState;
-import dev.shim4j.shim.ShimAddress;
+import dev.shim4j.shim.internal.ShimAddress;
 import dev.shim4j.testkit.ContainerdRelease;
 import dev.shim4j.testkit.CriHandler;
 import dev.shim4j.testkit.PrivateContainerd;

@@ -12,20 +12,39 @@ import java.util.concurrent.TimeUnit;
 public final class ExitSignal {
   private final CountDownLatch latch = new CountDownLatch(1);
 
+  /** Creates a signal that is not signalled yet. */
+  public ExitSignal() {}
+
+  /** Signals: every waiter returns. */
   public void signal() {
     latch.countDown();
   }
 
+  /**
+   * Whether {@link #signal()} was called.
+   *
+   * @return true once signalled
+   */
   public boolean isSignalled() {
     return latch.getCount() == 0;
   }
 
-  /** Blocks until {@link #signal()} is called (or the thread is interrupted). */
+  /**
+   * Blocks until {@link #signal()} is called (or the thread is interrupted).
+   *
+   * @throws InterruptedException when the waiting thread is interrupted
+   */
   public void await() throws InterruptedException {
     latch.await();
   }
 
-  /** Waits up to {@code timeout}; true when signalled. */
+  /**
+   * Waits up to {@code timeout}.
+   *
+   * @param timeout how long to wait at most
+   * @return true when signalled, false when the time ran out
+   * @throws InterruptedException when the waiting thread is interrupted
+   */
   public boolean await(Duration timeout) throws InterruptedException {
     return latch.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
   }

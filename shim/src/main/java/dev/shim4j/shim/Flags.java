@@ -1,5 +1,6 @@
 package dev.shim4j.shim;
 
+import dev.shim4j.shim.internal.ShimAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,19 +44,28 @@ public record Flags(
 
   /** What {@link #parse} throws: one line for stderr, after which the shim exits 1. */
   public static final class UsageException extends Exception {
+    /**
+     * Creates the exception.
+     *
+     * @param message the line printed on stderr
+     */
     public UsageException(String message) {
       super(message);
     }
   }
 
+  /** The {@code start} action: find or start the daemon and print its address. */
   public static final String ACTION_START = "start";
+  /** The {@code delete} action: clean up after a container and print a DeleteResponse. */
   public static final String ACTION_DELETE = "delete";
+  /** No action: the program is the daemon and serves the task API. */
   public static final String ACTION_SERVE = "";
 
   private static final List<String> STRING_FLAGS =
       List.of("namespace", "id", "address", "publish-binary", "bundle", "socket");
   private static final List<String> BOOL_FLAGS = List.of("debug", "v", "info");
 
+  /** Normalizes absent strings to empty ones. */
   public Flags {
     namespace = nonNull(namespace);
     id = nonNull(id);
@@ -71,7 +81,14 @@ public record Flags(
     return s == null ? "" : s;
   }
 
-  /** Parses {@code args} with {@code env} (usually {@code System.getenv()}) and validates them. */
+  /**
+   * Parses {@code args} with {@code env} (usually {@code System.getenv()}) and validates them.
+   *
+   * @param args the program's arguments
+   * @param env the program's environment
+   * @return the flags, with what the environment adds
+   * @throws UsageException when a flag is malformed or unknown, or a required one is missing
+   */
   public static Flags parse(List<String> args, Map<String, String> env) throws UsageException {
     var strings = new java.util.HashMap<String, String>();
     var bools = new java.util.HashMap<String, Boolean>();
@@ -166,18 +183,32 @@ public record Flags(
     }
   }
 
-  /** The bundle directory: -bundle, or the working directory containerd started us in. */
+  /**
+   * The bundle directory: -bundle, or the working directory containerd started us in.
+   *
+   * @return the bundle directory as an absolute, normalized path
+   */
   public Path bundlePath() {
     return (bundle.isEmpty() ? Path.of("") : Path.of(bundle)).toAbsolutePath().normalize();
   }
 
-  /** These flags for the daemon that {@code start} becomes (see InProcessStart). */
-  Flags asDaemon() {
+  /**
+   * These flags with another action: what the daemon that {@code start} becomes runs with is
+   * {@code withAction(ACTION_SERVE)}.
+   *
+   * @param newAction {@link #ACTION_START}, {@link #ACTION_DELETE} or {@link #ACTION_SERVE}
+   * @return a copy of these flags with {@code action} replaced
+   */
+  public Flags withAction(String newAction) {
     return new Flags(namespace, id, address, publishBinary, bundle, socket, debug, version, info,
-        ACTION_SERVE, ttrpcAddress, maxShimVersion);
+        newAction, ttrpcAddress, maxShimVersion);
   }
 
-  /** -socket as a path, when given. */
+  /**
+   * -socket as a path, when given.
+   *
+   * @return the socket's path, or empty when -socket was not given
+   */
   public Optional<Path> socketPath() {
     return socket.isEmpty() ? Optional.empty() : Optional.of(ShimAddress.pathOf(socket));
   }

@@ -15,7 +15,11 @@ import java.util.Optional;
  */
 public record InfoOpts(String runtimeId, Optional<Any> options) {
 
-  /** The part of the answer every shim gives: its runtime name, shim4j's version, the options. */
+  /**
+   * The part of the answer every shim gives: its runtime name, shim4j's version, the options.
+   *
+   * @return a builder holding that part, for the shim to add its features to
+   */
   public RuntimeInfo.Builder basicInfo() {
     String version = Shim.class.getPackage().getImplementationVersion();
     RuntimeInfo.Builder info = RuntimeInfo.newBuilder()

@@ -17,7 +17,11 @@ import java.nio.file.Path;
 public record ShimContext(
     String runtimeId, String id, String namespace, Flags flags, Publisher publisher, Config config) {
 
-  /** The bundle directory the shim was started in. */
+  /**
+   * The bundle directory the shim was started in.
+   *
+   * @return the bundle directory, absolute
+   */
   public Path bundle() {
     return flags.bundlePath();
   }

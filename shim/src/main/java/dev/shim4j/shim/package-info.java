@@ -20,12 +20,18 @@
  * }
  * }</pre>
  *
- * <p>The bootstrap does the protocol: Go-style flags ({@link dev.shim4j.shim.Flags}), the
- * {@code start} action (socket address from {@link dev.shim4j.shim.ShimAddress}, reuse of a live
- * daemon, the daemon spawned by {@link dev.shim4j.shim.Daemon} with the listening socket handed
- * over, the answer in the dialect containerd reads), the {@code delete} action (exactly a
+ * <p>This package is the whole API of the bootstrap: {@link dev.shim4j.shim.Shim} and what its
+ * methods are called with ({@link dev.shim4j.shim.ShimContext}, {@link dev.shim4j.shim.Flags},
+ * {@link dev.shim4j.shim.Config}, {@link dev.shim4j.shim.StartOpts},
+ * {@link dev.shim4j.shim.DeleteOpts}, {@link dev.shim4j.shim.InfoOpts}), the daemon's exit
+ * ({@link dev.shim4j.shim.ExitSignal}) and the pod grouping of {@code start}
+ * ({@link dev.shim4j.shim.Grouping}, {@link dev.shim4j.shim.Shim#spawnDaemon}). {@code run} does
+ * the protocol: the {@code start} action (a daemon found or spawned with its listening socket
+ * handed over, the answer in the dialect containerd reads), the {@code delete} action (exactly a
  * DeleteResponse on stdout) and the daemon (subreaper, reaper, signals, the ttrpc server on task
- * v2 and v3, logs to the bundle's {@code log}, graceful exit). Subpackages hold the helpers:
- * {@code reaper}, {@code event}, {@code log}, {@code bundle}, {@code cgroup}, {@code mount}.
+ * v2 and v3, logs to the bundle's {@code log}, graceful exit). Subpackages hold the helpers a
+ * task service uses: {@code reaper}, {@code event}, {@code log}, {@code bundle}, {@code cgroup},
+ * {@code mount}. The machinery behind {@code run} is in {@code dev.shim4j.shim.internal}, which
+ * is not API.
  */
 package dev.shim4j.shim;

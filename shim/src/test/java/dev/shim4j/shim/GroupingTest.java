@@ -1,5 +1,6 @@
 package dev.shim4j.shim;
 
+import dev.shim4j.shim.internal.ShimAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;

@@ -47,6 +47,11 @@ final class CriConfigToml {
         for (CriHandler h : handlers) {
             handlerToml.append("\n[").append(runtimes).append('.').append(h.name()).append("]\n")
                     .append("  runtime_type = ").append(quote(h.runtimeType())).append('\n');
+            if (!h.podAnnotations().isEmpty()) {
+                handlerToml.append("  pod_annotations = [")
+                        .append(String.join(", ", h.podAnnotations().stream().map(CriConfigToml::quote).toList()))
+                        .append("]\n");
+            }
             handlerToml.append("[").append(runtimes).append('.').append(h.name()).append(".options]\n");
             if (h.takesRuncOptions()) {
                 handlerToml.append("  Root = ").append(quote(runcRoot.toString())).append('\n');

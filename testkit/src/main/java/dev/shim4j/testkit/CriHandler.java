@@ -1,6 +1,7 @@
 package dev.shim4j.testkit;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -13,10 +14,13 @@ import java.util.Optional;
  *     containerd's PATH, where containerd looks up the type's binary (type
  *     {@code io.containerd.NAME.vN} runs {@code containerd-shim-NAME-vN}) as on a node. 1.7 and
  *     2.x would also take CRI's {@code runtime_path}; 1.6.20's CRI ignores it.
+ * @param podAnnotations the pod annotations (keys, {@code *} as a wildcard) that CRI passes into
+ *     the OCI specs of the pod's sandbox and containers for this handler ({@code pod_annotations})
  */
-public record CriHandler(String name, String runtimeType, Optional<Path> binary) {
+public record CriHandler(String name, String runtimeType, Optional<Path> binary, List<String> podAnnotations) {
 
     public CriHandler {
+        podAnnotations = List.copyOf(podAnnotations);
         binary.ifPresent(b -> {
             if (!b.getFileName().toString().equals(binaryName(runtimeType))) {
                 throw new IllegalArgumentException("containerd runs " + binaryName(runtimeType)
@@ -30,7 +34,7 @@ public record CriHandler(String name, String runtimeType, Optional<Path> binary)
 
     /** Go's runc shim of the release (containerd's PATH has it first), handler {@code runc}. */
     public static CriHandler goRunc() {
-        return new CriHandler("runc", GO_RUNC_TYPE, Optional.empty());
+        return new CriHandler("runc", GO_RUNC_TYPE, Optional.empty(), List.of());
     }
 
     /**
@@ -38,7 +42,12 @@ public record CriHandler(String name, String runtimeType, Optional<Path> binary)
      * binary's file name must be the one containerd looks up for the type.
      */
     public static CriHandler shim(String name, String runtimeType, Path binary) {
-        return new CriHandler(name, runtimeType, Optional.of(binary.toAbsolutePath()));
+        return new CriHandler(name, runtimeType, Optional.of(binary.toAbsolutePath()), List.of());
+    }
+
+    /** This handler passing the pod annotations {@code keys} on to its shim (see the record's comment). */
+    public CriHandler withPodAnnotations(String... keys) {
+        return new CriHandler(name, runtimeType, binary, List.of(keys));
     }
 
     /** The binary containerd runs for {@code io.containerd.NAME.vN}: {@code containerd-shim-NAME-vN}. */

@@ -44,7 +44,7 @@ public final class Launchers {
         for (String word : cmd) {
             jvm.append(' ').append(shellQuote(word));
         }
-        // `start` as the distribution's launcher runs it (dist/src/main/build/launcher.bash): through
+        // `start` as the distribution's launcher runs it (shim4j-launcher's launcher.bash): through
         // the same shim4j-start, so the JVM that answers becomes the daemon, and spares or live
         // daemons answer when there are, as in production. Off unless the test's containerd
         // environment turns them on: the end-to-end tests count their shims' processes.

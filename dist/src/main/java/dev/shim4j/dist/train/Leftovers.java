@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * What a failed training may leave: a runc container and the rootfs mounted into its bundle.
- * Removed before assemble.sh deletes the work directory (never through a live mount).
+ * Removed before shim4j:package deletes the work directory (never through a live mount).
  */
 final class Leftovers {
   private Leftovers() {}

@@ -16,10 +16,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Trains containerd-shim-runc4j-v2's AOT cache on a container's life (dist's assemble.sh runs it
- * at build time): plays containerd against the real launcher, with the JVM options that record
+ * Trains containerd-shim-runc4j-v2's AOT cache on a container's life (its trainingMainClass in
+ * dist/pom.xml: shim4j:package runs it at build time): plays containerd against the real launcher, with the JVM options that record
  * an AOT configuration, and prints the path of the configuration the daemon recorded when it
- * exited (assemble.sh then creates the cache from it).
+ * exited (the plugin then creates the cache from it).
  *
  * <pre>RuncTraining LAUNCHER WORK_DIR [--measure]</pre>
  *

@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * What {@code wasm-shim/bench} runs: {@code BenchFixtures DIR} writes {@code DIR/wasm-bench.tar},
- * the test modules' image ({@link #REF}: hello.wasm, sleep.wasm, ...), and the shim's launcher
- * {@code DIR/containerd-shim-wasm-v1}; it prints the launcher's path.
+ * the test modules' image ({@link #REF}: hello.wasm, sleep.wasm, ...), and prints the path of the
+ * packaged launcher ({@code mvn package} first).
  */
 public final class BenchFixtures {
   static final String REF = "docker.io/shim4j/wasm-bench:1";
@@ -19,6 +19,6 @@ public final class BenchFixtures {
   public static void main(String[] args) throws IOException {
     Path dir = Files.createDirectories(Path.of(args[0]));
     Files.write(dir.resolve("wasm-bench.tar"), OciImage.build(REF, TestModules.files(), List.of(TestModules.HELLO)));
-    System.out.println(WasmShimLauncher.write(dir));
+    System.out.println(WasmShimLauncher.path());
   }
 }

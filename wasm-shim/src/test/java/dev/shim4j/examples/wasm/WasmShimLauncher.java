@@ -1,13 +1,11 @@
 package dev.shim4j.examples.wasm;
 
-import dev.shim4j.testkit.Launchers;
-import java.nio.file.Path;
-import java.util.List;
+import dev.shim4j.testkit.PackagedShim;
 
 /**
- * The one place the tests and the benchmark get the shim's binary: a launcher script the testkit
- * writes for the main class on the module's runtime classpath. Once shim4j's Maven plugin builds
- * launchers ({@code target/shim4j/bin/containerd-shim-wasm-v1}), this returns that file instead.
+ * The one place the tests and the benchmark get the shim's binary: the launcher shim4j's Maven
+ * plugin built in the package phase ({@code target/shim4j/bin/containerd-shim-wasm-v1}, with
+ * shim4j-start and the AOT cache), so they run the shim as it ships.
  */
 final class WasmShimLauncher {
   static final String NAME = "containerd-shim-wasm-v1";
@@ -16,14 +14,6 @@ final class WasmShimLauncher {
 
   /** The launcher's absolute path, for {@code ctr run --runtime}. */
   static String path() {
-    return write(Path.of("target", "launchers"));
-  }
-
-  /**
-   * Writes the launcher into {@code dir}; its absolute path. The serial collector, as shim4j's
-   * distribution runs its daemons: one small heap shared by many small instances.
-   */
-  static String write(Path dir) {
-    return Launchers.write(dir.toAbsolutePath(), NAME, WasmShim.class.getName(), List.of("-XX:+UseSerialGC")).toString();
+    return PackagedShim.launcher(NAME).toString();
   }
 }
