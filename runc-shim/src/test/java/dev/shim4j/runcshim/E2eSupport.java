@@ -39,17 +39,10 @@ final class E2eSupport {
   }
 
   static boolean eventually(Duration timeout, BooleanSupplier cond) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (cond.getAsBoolean()) {
-        return true;
-      }
-      Thread.sleep(50);
-    }
-    return cond.getAsBoolean();
+    return dev.shim4j.testkit.Eventually.eventually(timeout, cond);
   }
 
   static Path bundle(PrivateContainerd cd, String id) {
-    return cd.state().resolve("io.containerd.runtime.v2.task").resolve(cd.namespace()).resolve(id);
+    return cd.bundle(id);
   }
 }

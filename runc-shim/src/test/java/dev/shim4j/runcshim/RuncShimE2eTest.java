@@ -28,6 +28,7 @@ import dev.shim4j.api.task.v2.WaitResponse;
 import dev.shim4j.api.types.task.Status;
 import dev.shim4j.runc.Json;
 import dev.shim4j.shim.internal.ShimAddress;
+import dev.shim4j.testkit.CtrEvents;
 import dev.shim4j.testkit.ContainerdRelease;
 import dev.shim4j.testkit.CtrResult;
 import dev.shim4j.testkit.OnEveryContainerd;

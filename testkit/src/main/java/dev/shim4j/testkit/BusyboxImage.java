@@ -85,37 +85,7 @@ public final class BusyboxImage {
 
     /** An OCI layout tarball of the busybox root filesystem named {@code ref} whose command is {@code cmd}. */
     static byte[] build(String ref, List<String> cmd) throws IOException {
-        byte[] layer = rootfsLayer();
-        String layerDigest = sha256(layer);
-        byte[] config = json("""
-                {"architecture":"%s","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],\
-                "Cmd":[%s],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},\
-                "history":[{"created_by":"shim4j testkit from /bin/busybox"}]}"""
-                .formatted(goArch(), String.join(",", cmd.stream().map(w -> '"' + w + '"').toList()), layerDigest));
-        String configDigest = sha256(config);
-        byte[] manifest = json("""
-                {"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",\
-                "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%d},\
-                "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%d}]}"""
-                .formatted(configDigest, config.length, layerDigest, layer.length));
-        String manifestDigest = sha256(manifest);
-        byte[] index = json("""
-                {"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",\
-                "digest":"sha256:%s","size":%d,"platform":{"architecture":"%s","os":"linux"},\
-                "annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}}]}"""
-                .formatted(manifestDigest, manifest.length, goArch(), ref, ref.substring(ref.lastIndexOf(':') + 1)));
-
-        var bytes = new ByteArrayOutputStream(layer.length + 16384);
-        try (var tar = new TarWriter(bytes)) {
-            tar.file("oci-layout", 0644, json("{\"imageLayoutVersion\":\"1.0.0\"}"));
-            tar.file("index.json", 0644, index);
-            tar.directory("blobs", 0755);
-            tar.directory("blobs/sha256", 0755);
-            tar.file("blobs/sha256/" + layerDigest, 0644, layer);
-            tar.file("blobs/sha256/" + configDigest, 0644, config);
-            tar.file("blobs/sha256/" + manifestDigest, 0644, manifest);
-        }
-        return bytes.toByteArray();
+        return OciImage.layout(ref, rootfsLayer(), cmd);
     }
 
     /** The root filesystem: busybox, a symlink per applet, the usual empty dirs, root's passwd. */
@@ -168,9 +138,5 @@ public final class BusyboxImage {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static byte[] json(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }

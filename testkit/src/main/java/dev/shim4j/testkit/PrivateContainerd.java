@@ -172,6 +172,11 @@ public final class PrivateContainerd implements AutoCloseable {
     public Path ttrpcAddress() { return ttrpcAddress; }
     public String namespace() { return namespace; }
     public Path logFile() { return logFile; }
+
+    /** The bundle containerd makes for container {@code id} of this instance's namespace. */
+    public Path bundle(String id) {
+        return state.resolve("io.containerd.runtime.v2.task").resolve(namespace).resolve(id);
+    }
     public Path configFile() { return config; }
     /** The containerd process, e.g. to look at its children. */
     public synchronized ProcessHandle process() { return containerd.toHandle(); }

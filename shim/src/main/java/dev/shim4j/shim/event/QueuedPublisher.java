@@ -49,17 +49,23 @@ public final class QueuedPublisher implements Publisher {
       drop(envelope, "publisher closed");
       return;
     }
-    boolean queued;
-    try {
-      queued = queue.offer(envelope, settings.enqueueWait().toNanos(), TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      queued = false;
+    // Publishers are often threads that were just interrupted (a killed task's runner reporting
+    // its exit): the interrupt must not cost the event. Room in the queue is taken without
+    // waiting; only a full queue makes the caller wait, and an interrupt then gives up.
+    boolean queued = queue.offer(envelope);
+    String reason = "event queue full (" + settings.queueCapacity() + ")";
+    if (!queued) {
+      try {
+        queued = queue.offer(envelope, settings.enqueueWait().toNanos(), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        reason += ", publisher interrupted while waiting for room";
+      }
     }
     if (queued) {
       accepted.incrementAndGet();
     } else {
-      drop(envelope, "event queue full (" + settings.queueCapacity() + ")");
+      drop(envelope, reason);
     }
   }
 

@@ -88,6 +88,21 @@ class RemotePublisherTest {
   }
 
   @Test
+  void anInterruptedPublisherStillQueuesItsEvent() throws Exception {
+    QueuedPublisher p = publisher(FAST);
+    Thread.currentThread().interrupt();
+    try {
+      p.publish("/tasks/exit", exit(7));
+      assertThat(Thread.currentThread().isInterrupted()).as("the caller's interrupt is kept").isTrue();
+    } finally {
+      Thread.interrupted();
+    }
+    assertThat(p.drain(Duration.ofSeconds(10))).isTrue();
+    assertThat(fake.ids()).containsExactly("e7");
+    assertThat(p.dropped()).isZero();
+  }
+
+  @Test
   void thousandEventsArriveInPublishOrder() throws Exception {
     QueuedPublisher p = publisher(FAST);
     for (int i = 0; i < 1000; i++) {

@@ -1,6 +1,5 @@
-package dev.shim4j.runcshim;
+package dev.shim4j.testkit;
 
-import dev.shim4j.testkit.PrivateContainerd;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -8,8 +7,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** `ctr events` running in the background, every line it prints collected. */
-final class CtrEvents implements AutoCloseable {
+/**
+ * {@code ctr events} running in the background, every line it prints collected: what a test
+ * checks a shim's events and their order with ({@code TIME NAMESPACE TOPIC {json}} per line).
+ */
+public final class CtrEvents implements AutoCloseable {
   private final Process process;
   private final Thread reader;
   private final List<String> lines = new CopyOnWriteArrayList<>();
@@ -20,7 +22,7 @@ final class CtrEvents implements AutoCloseable {
     Thread.sleep(1000); // ctr subscribes after it starts: events before that are not seen
   }
 
-  static CtrEvents start(PrivateContainerd cd) throws IOException, InterruptedException {
+  public static CtrEvents start(PrivateContainerd cd) throws IOException, InterruptedException {
     return new CtrEvents(cd);
   }
 
@@ -37,7 +39,7 @@ final class CtrEvents implements AutoCloseable {
   }
 
   /** The lines seen so far (a live view). */
-  List<String> lines() {
+  public List<String> lines() {
     return lines;
   }
 
