@@ -1,5 +1,6 @@
 package dev.shim4j.runcshim;
 
+import dev.shim4j.shim.event.TaskTopics;
 import com.google.protobuf.Any;
 import dev.shim4j.api.events.TaskCheckpointed;
 import dev.shim4j.api.events.TaskCreate;
@@ -145,7 +146,7 @@ final class Container {
       }
       throw e;
     }
-    publisher.publish(Topics.TASK_CREATE, TaskCreate.newBuilder()
+    publisher.publish(TaskTopics.CREATE, TaskCreate.newBuilder()
         .setContainerId(c.id)
         .setBundle(req.getBundle())
         .addAllRootfs(req.getRootfsList())
@@ -208,7 +209,7 @@ final class Container {
         runc.start(id);
       }
       init.status(Status.RUNNING);
-      publisher.publish(Topics.TASK_START, TaskStart.newBuilder().setContainerId(id).setPid(init.pid()).build());
+      publisher.publish(TaskTopics.START, TaskStart.newBuilder().setContainerId(id).setPid(init.pid()).build());
       return init.pid();
     } catch (RuncException e) {
       throw TtrpcException.failedPrecondition(e.getMessage());
@@ -283,7 +284,7 @@ final class Container {
       stdio.close();
       throw TtrpcException.alreadyExists("exec " + execId + " already exists in container " + id);
     }
-    publisher.publish(Topics.TASK_EXEC_ADDED, TaskExecAdded.newBuilder().setContainerId(id).setExecId(execId).build());
+    publisher.publish(TaskTopics.EXEC_ADDED, TaskExecAdded.newBuilder().setContainerId(id).setExecId(execId).build());
   }
 
   /**
@@ -342,7 +343,7 @@ final class Container {
       }
       p.stdio.childStarted();
       p.status(Status.RUNNING);
-      publisher.publish(Topics.TASK_EXEC_STARTED,
+      publisher.publish(TaskTopics.EXEC_STARTED,
           TaskExecStarted.newBuilder().setContainerId(id).setExecId(p.execId).setPid(pid).build());
       if (init.hasExited()) {
         // Init's exit gave up waiting for this start (EXEC_STARTS_TIMEOUT) and went out: the
@@ -406,7 +407,7 @@ final class Container {
       // Start has no start event to wait for).
       await(p.startPublished, START_EVENT_TIMEOUT, "start event of " + p.describe());
     }
-    publisher.publish(Topics.TASK_EXIT, TaskExit.newBuilder()
+    publisher.publish(TaskTopics.EXIT, TaskExit.newBuilder()
         .setContainerId(id)
         .setId(p.processId())
         .setPid(exit.pid())
@@ -537,7 +538,7 @@ final class Container {
       init.status(Status.RUNNING);
       throw TtrpcException.failedPrecondition(e.getMessage());
     }
-    publisher.publish(Topics.TASK_PAUSED, TaskPaused.newBuilder().setContainerId(id).build());
+    publisher.publish(TaskTopics.PAUSED, TaskPaused.newBuilder().setContainerId(id).build());
   }
 
   void resume() throws Exception {
@@ -550,7 +551,7 @@ final class Container {
     } catch (RuncException e) {
       throw TtrpcException.failedPrecondition(e.getMessage());
     }
-    publisher.publish(Topics.TASK_RESUMED, TaskResumed.newBuilder().setContainerId(id).build());
+    publisher.publish(TaskTopics.RESUMED, TaskResumed.newBuilder().setContainerId(id).build());
   }
 
   void checkpoint(String path, Any options) throws Exception {
@@ -582,7 +583,7 @@ final class Container {
     } catch (RuncException e) {
       throw TtrpcException.failedPrecondition(e.getMessage() + criuHint(work));
     }
-    publisher.publish(Topics.TASK_CHECKPOINTED,
+    publisher.publish(TaskTopics.CHECKPOINTED,
         TaskCheckpointed.newBuilder().setContainerId(id).setCheckpoint(image).build());
   }
 

@@ -1,5 +1,6 @@
 package dev.shim4j.runcshim;
 
+import dev.shim4j.shim.event.TaskTopics;
 import com.google.protobuf.Empty;
 import dev.shim4j.api.Anys;
 import dev.shim4j.api.events.TaskDelete;
@@ -74,7 +75,7 @@ final class TaskService implements TaskTtrpc.Service {
     this.exits = exits;
     // The kernel's OOM kills become /tasks/oom; the callback only queues the event.
     this.oomWatcher = new OomWatcher(containerId ->
-        publisher.publish(Topics.TASK_OOM, TaskOOM.newBuilder().setContainerId(containerId).build()));
+        publisher.publish(TaskTopics.OOM, TaskOOM.newBuilder().setContainerId(containerId).build()));
   }
 
   private static String versionOf() {
@@ -128,7 +129,7 @@ final class TaskService implements TaskTtrpc.Service {
     c.deleteInit();
     containers.remove(c.id);
     ContainerProcess init = c.init;
-    publisher.publish(Topics.TASK_DELETE, TaskDelete.newBuilder()
+    publisher.publish(TaskTopics.DELETE, TaskDelete.newBuilder()
         .setContainerId(c.id)
         .setPid(init.pid())
         .setExitStatus(init.exitStatus())

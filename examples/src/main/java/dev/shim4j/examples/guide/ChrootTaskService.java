@@ -1,5 +1,6 @@
 package dev.shim4j.examples.guide;
 
+import dev.shim4j.shim.event.TaskTopics;
 import static dev.shim4j.examples.guide.ChrootShim.timestamp;
 
 import com.google.protobuf.Empty;
@@ -102,7 +103,7 @@ final class ChrootTaskService implements TaskTtrpc.Service {
     }
     // containerd hands the root filesystem as mounts (an overlay of the image's layers).
     Mounter.mountAll(request.getRootfsList(), task.bundle.resolve("rootfs"));
-    publisher.publish("/tasks/create", TaskCreate.newBuilder()
+    publisher.publish(TaskTopics.CREATE, TaskCreate.newBuilder()
         .setContainerId(task.id)
         .setBundle(request.getBundle())
         .build());
@@ -127,7 +128,7 @@ final class ChrootTaskService implements TaskTtrpc.Service {
       copy(task.id + " stdin", fifoIn(task.request.getStdin()), child::stdin);
       copy(task.id + " stdout", child::stdout, fifoOut(task.request.getStdout()));
       copy(task.id + " stderr", child::stderr, fifoOut(task.request.getStderr()));
-      publisher.publish("/tasks/start", TaskStart.newBuilder().setContainerId(task.id).setPid(task.pid).build());
+      publisher.publish(TaskTopics.START, TaskStart.newBuilder().setContainerId(task.id).setPid(task.pid).build());
       // Registered after TaskStart is queued: TaskExit can never overtake it.
       child.exit().thenAccept(e -> exited(task, e));
     }
@@ -135,7 +136,7 @@ final class ChrootTaskService implements TaskTtrpc.Service {
   }
 
   private void exited(Task task, Exit e) {
-    publisher.publish("/tasks/exit", TaskExit.newBuilder()
+    publisher.publish(TaskTopics.EXIT, TaskExit.newBuilder()
         .setContainerId(task.id)
         .setId(task.id)
         .setPid(e.pid())
@@ -191,7 +192,7 @@ final class ChrootTaskService implements TaskTtrpc.Service {
     Mounter.unmountAll(task.bundle.resolve("rootfs"));
     tasks.remove(task.id);
     Exit e = task.exited.getNow(new Exit(task.pid, 0, java.time.Instant.now()));
-    publisher.publish("/tasks/delete", TaskDelete.newBuilder()
+    publisher.publish(TaskTopics.DELETE, TaskDelete.newBuilder()
         .setContainerId(task.id)
         .setId(task.id)
         .setPid(task.pid)

@@ -1,5 +1,6 @@
 package dev.shim4j.examples.wasm;
 
+import dev.shim4j.shim.event.TaskTopics;
 import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import dev.shim4j.api.events.TaskCreate;
 import dev.shim4j.api.events.TaskExit;
@@ -97,7 +98,7 @@ final class WasmContainer {
       WasiCommand command = WasiCommand.parse(bytes, process.memoryLimit() > 0 ? process.memoryLimit() : DEFAULT_MEMORY_LIMIT);
       stdio = WasmStdio.open(req.getStdin(), req.getStdout(), req.getStderr(), req.getTerminal() || spec.terminal());
       WasmContainer c = new WasmContainer(req.getId(), bundle, stdio, command, process.args(), process.env(), mounted, publisher);
-      publisher.publish(Topics.TASK_CREATE, TaskCreate.newBuilder()
+      publisher.publish(TaskTopics.CREATE, TaskCreate.newBuilder()
           .setContainerId(c.id)
           .setBundle(req.getBundle())
           .addAllRootfs(req.getRootfsList())
@@ -134,7 +135,7 @@ final class WasmContainer {
     }
     WasiCommand.Io io = new WasiCommand.Io(args, env, stdio.openStdin(), stdio.stdout(), stdio.stderr());
     status = Status.RUNNING;
-    publisher.publish(Topics.TASK_START, TaskStart.newBuilder().setContainerId(id).setPid(PID).build());
+    publisher.publish(TaskTopics.START, TaskStart.newBuilder().setContainerId(id).setPid(PID).build());
     runner = Thread.ofPlatform().name("wasm-" + id).stackSize(RUNNER_STACK).unstarted(() -> run(io));
     runner.start();
   }
@@ -164,7 +165,7 @@ final class WasmContainer {
     stdio.close();
     status = Status.STOPPED;
     Exit exit = new Exit(reported, Instant.now());
-    publisher.publish(Topics.TASK_EXIT, TaskExit.newBuilder()
+    publisher.publish(TaskTopics.EXIT, TaskExit.newBuilder()
         .setContainerId(id)
         .setId(id)
         .setPid(PID)

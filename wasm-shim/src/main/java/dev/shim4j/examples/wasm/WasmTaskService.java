@@ -1,5 +1,6 @@
 package dev.shim4j.examples.wasm;
 
+import dev.shim4j.shim.event.TaskTopics;
 import com.google.protobuf.Empty;
 import dev.shim4j.api.events.TaskDelete;
 import dev.shim4j.api.task.v2.CloseIORequest;
@@ -164,7 +165,7 @@ final class WasmTaskService implements TaskTtrpc.Service {
     WasmContainer c = init(req.getId(), req.getExecId());
     WasmContainer.Exit exit = c.delete();
     containers.remove(c.id);
-    publisher.publish(Topics.TASK_DELETE, TaskDelete.newBuilder()
+    publisher.publish(TaskTopics.DELETE, TaskDelete.newBuilder()
         .setContainerId(c.id)
         .setPid(WasmContainer.PID)
         .setExitStatus(exit.status())
