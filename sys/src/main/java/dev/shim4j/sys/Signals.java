@@ -1,5 +1,8 @@
 package dev.shim4j.sys;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -13,6 +16,11 @@ import java.util.function.IntConsumer;
  * SIGQUIT, ...); {@link #handle} throws IllegalArgumentException for those.
  */
 public final class Signals {
+  private static final Native.Fn SIGACTION = Native.fn("sigaction");
+  private static final Native.Fn SIGNAL = Native.fn("signal");
+  private static final long SIG_DFL = 0;
+  private static final long SIG_IGN = 1;
+  private static final long SIGACTION_SIZE = 152;
   public static final int SIGHUP = 1;
   public static final int SIGINT = 2;
   public static final int SIGQUIT = 3;
@@ -93,11 +101,35 @@ public final class Signals {
   /**
    * Runs {@code handler} (with the signal number) whenever this JVM receives {@code signal}, instead
    * of the default action. Typical use: SIGTERM/SIGINT start an orderly shutdown.
+   *
+   * <p>Also when the process started with {@code signal} ignored, as a shell's background job
+   * starts with SIGINT and a {@code nohup}'d one with SIGHUP: the JVM would keep an inherited
+   * SIG_IGN of its shutdown signals and silently not install the handler, so the disposition is
+   * set back to default first (what Go's {@code signal.Notify} does too). Only an ignored one is
+   * touched, so the JVM's own handler of a signal is never removed, even for an instant.
    */
   @SuppressWarnings("removal")
   public static void handle(int signal, IntConsumer handler) {
     Objects.requireNonNull(handler, "handler");
-    sun.misc.Signal.handle(new sun.misc.Signal(NAMES[checkNamed(signal)]), s -> handler.accept(s.getNumber()));
+    sun.misc.Signal named = new sun.misc.Signal(NAMES[checkNamed(signal)]);
+    if (isIgnored(signal)) {
+      SIGNAL.call(Native.NO_ERRNO, signal, SIG_DFL);
+    }
+    sun.misc.Signal.handle(named, s -> handler.accept(s.getNumber()));
+  }
+
+  /** Whether this process ignores {@code signal} (its disposition is SIG_IGN). */
+  public static boolean isIgnored(int signal) {
+    checkNamed(signal);
+    try (Arena arena = Arena.ofConfined()) {
+      // struct sigaction (x86_64 glibc): the handler comes first; the whole struct is 152 bytes.
+      MemorySegment old = arena.allocate(SIGACTION_SIZE, 8);
+      MemorySegment err = Native.errnoBuffer(arena);
+      if (SIGACTION.call(err, signal, 0, Native.ptr(old)) != 0) {
+        throw new IllegalStateException("sigaction " + name(signal) + ": " + Native.errno(err));
+      }
+      return old.get(ValueLayout.JAVA_LONG, 0) == SIG_IGN;
+    }
   }
 
   /**

@@ -15,6 +15,21 @@ class SignalsTest {
     assertThat(got.get(10, TimeUnit.SECONDS)).isEqualTo(Signals.SIGUSR1);
   }
 
+  /**
+   * A process started with SIGINT ignored (a shell's background job) still gets its SIGINT
+   * handler: without the reset, the JVM keeps the inherited SIG_IGN and never calls it.
+   */
+  @Test
+  void aShutdownSignalIgnoredAtStartIsHandledOnceAHandlerIsSet() throws Exception {
+    Signals.ignore(Signals.SIGINT);
+    assertThat(Signals.isIgnored(Signals.SIGINT)).isTrue();
+    CompletableFuture<Integer> got = new CompletableFuture<>();
+    Signals.handle(Signals.SIGINT, got::complete);
+    assertThat(Signals.isIgnored(Signals.SIGINT)).isFalse();
+    Processes.kill(Processes.getpid(), Signals.SIGINT);
+    assertThat(got.get(10, TimeUnit.SECONDS)).isEqualTo(Signals.SIGINT);
+  }
+
   @Test
   void anIgnoredSignalDoesNotEndTheJvm() throws Exception {
     Signals.ignore(Signals.SIGPIPE);
