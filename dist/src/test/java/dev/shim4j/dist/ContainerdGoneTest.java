@@ -62,10 +62,12 @@ class ContainerdGoneTest {
   }
 
   /**
-   * containerd SIGKILLed while ten starts are on their way: within 30 s no shim process of it is
+   * containerd SIGKILLed while ten starts are on their way: within 90 s no shim process of it is
    * left but the daemons of containers it had created (runc knows them; like Go's shims they wait
    * for containerd to come back), and no socket but theirs. A new daemon that containerd never
-   * got to use, a spare, a launcher still waiting: all gone.
+   * got to use, a spare, a launcher still waiting: all gone. The bound is generous because a
+   * spare started just before the kill boots at nice 19 and only then sees containerd gone; on a
+   * CI machine at load 50 that boot alone took over 30 s.
    */
   @Test
   void aContainerdKilledMidStartLeavesOnlyTheDaemonsOfItsContainers() throws Exception {
@@ -86,7 +88,7 @@ class ContainerdGoneTest {
     cd.kill();
 
     Leftovers left = leftovers(starts);
-    deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (!left.isEmpty() && System.nanoTime() < deadline) {
       Thread.sleep(250);
       left = leftovers(starts);
@@ -94,7 +96,7 @@ class ContainerdGoneTest {
 
     SoftAssertions softly = new SoftAssertions();
     softly.assertThat(inFlight).as("processes of the starts when containerd was killed").isGreaterThan(0);
-    softly.assertThat(left.processes()).as("shim processes left 30 s after containerd was killed, "
+    softly.assertThat(left.processes()).as("shim processes left 90 s after containerd was killed, "
         + "other than the daemons of the %d containers runc has (%s):%s", left.containers().size(),
         left.containers(), TestsProcesses.describe(left.processes())).isEmpty();
     softly.assertThat(left.sockets()).as("sockets left but those of the daemons of runc's containers").isEmpty();
