@@ -121,7 +121,7 @@ bench_ratio() {
   awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'
 }
 
-# The pools of pre-started and live daemons that answer starts (see dist/src/main/c/shim4j-start.c):
+# The pools of pre-started and live daemons that answer starts (see launcher/src/main/resources/dev/shim4j/launcher/shim4j-start.c):
 # POOL below is either one pool directory (bench_pool) or a SHIM4J_PREFORK_DIR holding pools.
 
 # bench_pool DIST NAME ARGS...: the pool directory of a start of launcher NAME with ARGS

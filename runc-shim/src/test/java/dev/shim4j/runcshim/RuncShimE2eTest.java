@@ -36,6 +36,7 @@ import dev.shim4j.testkit.PrivateContainerd;
 import dev.shim4j.testkit.StartAnswers;
 import dev.shim4j.ttrpc.Code;
 import dev.shim4j.ttrpc.TtrpcException;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -855,7 +856,16 @@ class RuncShimE2eTest {
     } finally {
       killAndRemove(id);
       E2eSupport.eventually(Duration.ofSeconds(10), () -> ShimProcesses.serving(id).isEmpty());
-      Files.deleteIfExists(pidsCgroup);
+      // The shim stops serving before its process has left the cgroup: rmdir is EBUSY until then.
+      boolean removed = E2eSupport.eventually(Duration.ofSeconds(30), () -> {
+        try {
+          Files.deleteIfExists(pidsCgroup);
+          return true;
+        } catch (IOException e) {
+          return false;
+        }
+      });
+      assertThat(removed).as("%s removed once the shim left it", pidsCgroup).isTrue();
     }
   }
 
