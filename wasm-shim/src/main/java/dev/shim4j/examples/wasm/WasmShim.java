@@ -2,7 +2,6 @@ package dev.shim4j.examples.wasm;
 
 import dev.shim4j.api.task.v2.DeleteResponse;
 import dev.shim4j.api.task.v2.TaskTtrpc;
-import dev.shim4j.shim.Daemon;
 import dev.shim4j.shim.DeleteOpts;
 import dev.shim4j.shim.ExitSignal;
 import dev.shim4j.shim.Shim;
@@ -41,7 +40,7 @@ public final class WasmShim implements Shim {
 
   @Override
   public String startShim(StartOpts opts) throws Exception {
-    return Daemon.spawn(opts, WasmGrouping.groupKey(opts.bundle()));
+    return Shim.spawnDaemon(opts, WasmGrouping.groupKey(opts.bundle()));
   }
 
   /**
