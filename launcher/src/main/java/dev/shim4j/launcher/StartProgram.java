@@ -1,5 +1,7 @@
 package dev.shim4j.launcher;
 
+// ProcessBuilder, not the reaper: cc runs at build time (the Maven plugin) or in a test JVM, never in a shim process.
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

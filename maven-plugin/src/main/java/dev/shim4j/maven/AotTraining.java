@@ -1,5 +1,7 @@
 package dev.shim4j.maven;
 
+// ProcessBuilder, not the reaper: training runs in Maven's JVM at build time; the launchers it starts bring their own reaper.
+
 import dev.shim4j.api.task.v2.ConnectRequest;
 import dev.shim4j.api.task.v2.ShutdownRequest;
 import dev.shim4j.api.task.v2.TaskTtrpc;

@@ -1,5 +1,7 @@
 package dev.shim4j.maven;
 
+// ProcessBuilder, not the reaper: this runs in Maven's JVM at build time, never in a shim process.
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package dev.shim4j.testkit;
 
+// ProcessBuilder, not the reaper: the testkit runs in the test JVM (containerd, ctr, runc), never in a shim process.
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
